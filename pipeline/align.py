@@ -1,0 +1,135 @@
+"""Align the segments of a variant article with those of its original.
+
+Monotonic dynamic programming over 1:1, 1:2, 2:1 groups, omissions (original segment without a
+counterpart) and additions (variant segment without one), inside a band around the diagonal.
+The similarity works across languages without a model — length ratio, numbers, names, command
+options and other code-like tokens, cognate stems — and, for same-language pairs or when a
+back-translation exists, on the words themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .config import AlignConfig
+from .pair import CODE_RE
+from .text import fold, names, numbers, words
+
+
+@dataclass(frozen=True)
+class SegFeatures:
+    length: int
+    words: frozenset[str]
+    stems: frozenset[str]
+    anchors: frozenset[str]
+
+
+def features(text: str) -> SegFeatures:
+    ws = [fold(w) for w in words(text)]
+    anchor = {"#" + n for n in numbers(text)} | {"@" + fold(n) for n in names(text)}
+    anchor |= {"$" + m.group(0).lower() for m in CODE_RE.finditer(text)}
+    return SegFeatures(len(text), frozenset(ws), frozenset(w[:5] for w in ws if len(w) >= 5),
+                       frozenset(anchor))
+
+
+def merge(a: SegFeatures, b: SegFeatures) -> SegFeatures:
+    return SegFeatures(a.length + b.length + 1, a.words | b.words, a.stems | b.stems, a.anchors | b.anchors)
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def similarity(v: SegFeatures, o: SegFeatures, same_language: bool) -> float:
+    """Similarity in [0, 1] of a variant and an original segment (or merged segments)."""
+    length = math.exp(-2.0 * abs(math.log(max(1, v.length) / max(1, o.length))))
+    if same_language:
+        return 0.8 * _dice(v.words, o.words) + 0.2 * length
+    parts = [(length, 1.0)]
+    if v.anchors or o.anchors:
+        parts.append((_dice(v.anchors, o.anchors), 1.5))
+    if v.stems and o.stems:
+        parts.append((min(1.0, 3 * _dice(v.stems, o.stems)), 0.5))
+    return sum(s * w for s, w in parts) / sum(w for _, w in parts)
+
+
+@dataclass(frozen=True)
+class Group:
+    variant: tuple[int, ...]  # indices into the variant segments
+    original: tuple[int, ...]  # indices into the original segments
+    score: float | None
+
+    @property
+    def kind(self) -> str:
+        if not self.original:
+            return "addition"
+        if not self.variant:
+            return "omission"
+        return f"{len(self.variant)}:{len(self.original)}"
+
+
+_MOVES = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
+
+
+def align_segments(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
+                   variant_compare: list[str] | None = None) -> list[Group]:
+    """Alignment groups in order. ``variant_compare`` (e.g. back-translations) replaces the variant
+    texts for the similarity when given, and makes the comparison same-language."""
+    if variant_compare is not None:
+        if len(variant_compare) != len(variant):
+            raise ValueError("variant_compare must have one text per variant segment")
+        variant, same_language = variant_compare, True
+    n, m = len(variant), len(original)
+    if n == 0 or m == 0:
+        return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]
+    vf = [features(t) for t in variant]
+    of = [features(t) for t in original]
+
+    @lru_cache(maxsize=None)
+    def vfeat(i: int, k: int) -> SegFeatures:
+        return vf[i] if k == 1 else merge(vfeat(i, k - 1), vf[i + k - 1])
+
+    @lru_cache(maxsize=None)
+    def ofeat(j: int, k: int) -> SegFeatures:
+        return of[j] if k == 1 else merge(ofeat(j, k - 1), of[j + k - 1])
+
+    band = max(cfg.band, abs(n - m) + 2)
+    neg = -1e18
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, float | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        centre = i * m / n
+        lo, hi = max(0, int(centre - band)), min(m, int(centre + band) + 1)
+        for j in range(lo, hi + 1):
+            if i == 0 and j == 0:
+                continue
+            cur, arg = neg, (0, 0, None)
+            for di, dj in _MOVES:
+                pi, pj = i - di, j - dj
+                if pi < 0 or pj < 0 or best[pi][pj] == neg:
+                    continue
+                if di == 0 or dj == 0:
+                    gain, sim = -cfg.gap_cost, None
+                else:
+                    sim = similarity(vfeat(pi, di), ofeat(pj, dj), same_language)
+                    gain = sim - (cfg.merge_cost if di + dj > 2 else 0.0)
+                if best[pi][pj] + gain > cur:
+                    cur, arg = best[pi][pj] + gain, (di, dj, sim)
+            best[i][j] = cur
+            back[i][j] = arg
+    groups: list[Group] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        di, dj, sim = back[i][j]
+        if di == 0 and dj == 0:  # outside the band: fall back to gaps
+            di, dj = (1, 0) if i > 0 else (0, 1)
+        groups.append(Group(tuple(range(i - di, i)), tuple(range(j - dj, j)),
+                            None if sim is None else round(sim, 4)))
+        i, j = i - di, j - dj
+    groups.reverse()
+    return groups

@@ -1,0 +1,128 @@
+"""Audit one article: align it with its original, score the aligned groups, flag every segment.
+
+Input and output are plain dicts: the article's segments in order, its original's segments, and
+optionally back-translations; out come rows of ``segments.parquet`` and a row of
+``articles.parquet`` (docs/output.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .align import align_segments
+from .config import FLAG_NAMES, AlignConfig, FlagConfig, GateConfig
+from .flags import ArticleContext, flag_row
+from .gate import article_verdict
+from .score import LexicalScorer, Scores
+
+SEGMENT_COLUMNS = ("article_id", "doc_path", "original_path", "original_article_id", "role", "seg_id", "block",
+                   "text", "lang", "lang_confidence", "spans", "align_group", "alignment", "original_seg_ids",
+                   "original_text", "align_score", "backtranslation", "bleu", "chrf", "ter", "comet", "flags",
+                   "reasons")
+
+
+def _base_row(article: dict, seg: dict | None) -> dict:
+    return {
+        "article_id": article["article_id"], "doc_path": article["doc_path"],
+        "original_path": article.get("original_path"), "original_article_id": article.get("original_article_id"),
+        "role": article["role"],
+        "seg_id": seg["seg_id"] if seg else None, "block": seg["block"] if seg else None,
+        "boilerplate_reason": seg.get("boilerplate_reason") if seg else None,
+        "text": seg["text"] if seg else None, "lang": seg.get("lang") if seg else None,
+        "lang_confidence": seg.get("lang_confidence") if seg else None,
+        "spans": list(seg.get("spans") or []) if seg else [],
+        "align_group": None, "alignment": "original" if article["role"] == "original" else "unpaired",
+        "original_seg_ids": [], "original_text": None, "align_score": None, "backtranslation": None,
+        "bleu": None, "chrf": None, "ter": None, "comet": None, "flags": [], "reasons": [],
+    }
+
+
+def audit_article(article: dict, segments: list[dict], original_segments: list[dict] | None,
+                  glossary: tuple[str, ...], align_cfg: AlignConfig, flag_cfg: FlagConfig,
+                  scorer: LexicalScorer, original_lang: str | None = None,
+                  backtranslations: dict[str, str] | None = None) -> list[dict]:
+    """Rows of segments.parquet for one article (``segments`` in seg_id order)."""
+    rows = [_base_row(article, s) for s in segments]
+    paired = article["role"] == "variant" and original_segments is not None
+    same_language = paired and (original_lang or article["lang"]) == article["lang"]
+    bt = backtranslations or {}
+    comparable = same_language or (paired and bool(bt))
+    if paired:
+        rows = _aligned_rows(article, rows, original_segments or [], same_language, bt, align_cfg, scorer)
+    ctx = ArticleContext(article["role"], article["lang"], comparable, glossary)
+    for row in rows:
+        for flag, reason in flag_row(row, ctx, flag_cfg):
+            if flag not in row["flags"]:
+                row["flags"].append(flag)
+                row["reasons"].append(reason)
+    return [{k: row[k] for k in SEGMENT_COLUMNS} for row in rows]
+
+
+def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict], same_language: bool,
+                  bt: dict[str, str], cfg: AlignConfig, scorer: LexicalScorer) -> list[dict]:
+    body = [r for r in rows if r["block"] != "boilerplate"]
+    orig_body = [s for s in original_segments if s["block"] != "boilerplate"]
+    compare = [bt.get(r["text"]) or r["text"] for r in body] if bt else None
+    groups = align_segments([r["text"] for r in body], [s["text"] for s in orig_body], same_language, cfg,
+                            variant_compare=compare)
+    for r in rows:
+        if r["block"] == "boilerplate":
+            r["alignment"] = "boilerplate"
+    omissions: dict[int, list[dict]] = {}  # omission rows, keyed by the seg_id they follow
+    last_seg = -1
+    for g_idx, g in enumerate(groups):
+        orig_text = " ".join(orig_body[j]["text"] for j in g.original) or None
+        orig_ids = [orig_body[j]["seg_id"] for j in g.original]
+        if not g.variant:
+            row = _base_row(article, None)
+            row.update(block=orig_body[g.original[0]]["block"], align_group=g_idx, alignment="omission",
+                       original_seg_ids=orig_ids, original_text=orig_text)
+            omissions.setdefault(last_seg, []).append(row)
+            continue
+        members = [body[i] for i in g.variant]
+        group_text = " ".join(m["text"] for m in members)
+        compare_text = " ".join(bt.get(m["text"]) or m["text"] for m in members) if bt else group_text
+        scores = Scores()
+        if orig_text and (same_language or bt):
+            scores = scorer.segment(compare_text, orig_text)
+        for k, m in enumerate(members):
+            m.update(align_group=g_idx, alignment=g.kind, original_seg_ids=orig_ids, original_text=orig_text,
+                     align_score=g.score, backtranslation=bt.get(m["text"]) if bt else None,
+                     bleu=scores.bleu, chrf=scores.chrf, ter=scores.ter,
+                     first_in_group=k == 0, group_text=group_text, group_original_text=orig_text,
+                     group_compare_text=compare_text)
+        last_seg = members[-1]["seg_id"]
+    out: list[dict] = list(omissions.get(-1, []))
+    for r in rows:
+        out.append(r)
+        out.extend(omissions.get(r["seg_id"], []))
+    return out
+
+
+def summarize_article(article: dict, rows: list[dict], scorer: LexicalScorer, gate_cfg: GateConfig) -> dict:
+    """The row of articles.parquet for one audited article."""
+    counts = Counter(f for r in rows for f in r["flags"])
+    n_segments = sum(1 for r in rows if r["seg_id"] is not None)
+    n_body = sum(1 for r in rows if r["seg_id"] is not None and r["block"] != "boilerplate")
+    hyps, refs, seen = [], [], set()
+    for r in rows:
+        if r["bleu"] is None or r["align_group"] in seen:
+            continue
+        seen.add(r["align_group"])
+        members = [x for x in rows if x["align_group"] == r["align_group"] and x["text"] is not None]
+        hyps.append(" ".join(m["backtranslation"] or m["text"] for m in members))
+        refs.append(r["original_text"])
+    scores = scorer.corpus(hyps, refs) if hyps else Scores()
+    comets = [r["comet"] for r in rows if r["comet"] is not None]
+    flag_counts = {f: counts.get(f, 0) for f in FLAG_NAMES}
+    verdict, reasons = article_verdict(article["role"], flag_counts, n_body, gate_cfg)
+    title = next((r["text"] for r in rows if r["block"] == "title" and r["text"]), None)
+    return {
+        "article_id": article["article_id"], "doc_path": article["doc_path"],
+        "original_path": article.get("original_path"), "original_article_id": article.get("original_article_id"),
+        "role": article["role"], "title": title, "lang": article["lang"],
+        "n_segments": n_segments, "n_body": n_body,
+        "bleu": scores.bleu, "chrf": scores.chrf, "ter": scores.ter,
+        "comet": round(sum(comets) / len(comets), 4) if comets else None,
+        "flag_counts": flag_counts, "verdict": verdict, "reasons": reasons,
+    }

@@ -1,0 +1,92 @@
+"""Split pages into articles and decide each document's expected language.
+
+A page can hold several articles: a new one starts at a title that follows a hard break (two
+blank lines in text, an ``h1``/``h2``/``<article>`` in HTML, ``#``/``##`` in Markdown), once the
+current article has body text. Runs of titles stay together (a teaser title and the article's
+own title), boilerplate never starts an article, and an article made only of boilerplate joins
+its neighbour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BlockLayout:
+    kind: str
+    new_section: bool
+    boilerplate: bool
+
+
+def split_articles(blocks: list[BlockLayout]) -> list[int]:
+    """Article index (0-based) of each block of one document."""
+    index: list[int] = []
+    current = 0
+    has_body = False
+    for b in blocks:
+        if b.kind == "title" and b.new_section and not b.boilerplate and has_body:
+            current += 1
+            has_body = False
+        index.append(current)
+        if not b.boilerplate and b.kind != "title":
+            has_body = True
+    if not has_body and current > 0:  # a trailing article without body joins the previous one
+        index = [min(i, current - 1) for i in index]
+    return index
+
+
+def document_slugs(paths: list[str]) -> dict[str, str]:
+    """A short, file-name-safe, unique slug per document path."""
+    def slug(path: str) -> str:
+        stem = re.sub(r"\.[A-Za-z0-9]+$", "", path)
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace("/", "__")).strip("-.")[:80] or "doc"
+
+    slugs = {p: slug(p) for p in paths}
+    counts = Counter(slugs.values())
+    for p, s in slugs.items():
+        if counts[s] > 1:
+            slugs[p] = f"{s}-{hashlib.blake2b(p.encode(), digest_size=3).hexdigest()}"
+    return slugs
+
+
+def article_id(doc_slug: str, article_idx: int) -> str:
+    return f"{doc_slug}-a{article_idx + 1}"
+
+
+@dataclass(frozen=True)
+class LangEvidence:
+    lang: str | None
+    chars: int
+    boilerplate: bool
+
+
+def expected_language(evidence: list[LangEvidence], source_lang: str, min_share: float,
+                      manifest_lang: str | None) -> tuple[str, str]:
+    """The language a document is meant to be in, and why.
+
+    The manifest decides when it names one. Otherwise a page whose chrome is in another language
+    than the source language is that language's edition (the body may be untranslated); else the
+    language that holds at least ``min_share`` of the body text besides the source language; else
+    the source language.
+    """
+    if manifest_lang:
+        return manifest_lang, "manifest"
+    chrome = Counter(e.lang for e in evidence if e.boilerplate and e.lang)
+    if chrome:
+        lang, n = chrome.most_common(1)[0]
+        if lang != source_lang and n >= 2 and n > chrome.get(source_lang, 0):
+            return lang, f"page chrome is {lang} ({n} lines)"
+    body = Counter()
+    for e in evidence:
+        if not e.boilerplate and e.lang:
+            body[e.lang] += e.chars
+    total = sum(body.values())
+    if total:
+        for lang, chars in body.most_common():
+            if lang != source_lang and chars / total >= min_share:
+                return lang, f"{chars / total:.0%} of the body text is {lang}"
+    return source_lang, "detected"

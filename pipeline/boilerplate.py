@@ -1,0 +1,112 @@
+"""Label boilerplate blocks (site chrome, teasers, newsletter boxes), learnt from the corpus itself.
+
+Nothing is deleted: a block gets a reason, and later stages keep boilerplate out of alignment,
+scores and language flags. The rules, each a reason a person can check:
+
+* ``chrome``: HTML inside ``<nav>``, ``<header>``, ``<footer>``, ``<aside>`` or ``<form>``;
+* ``recurring``: a short line found in several documents ("Connect with us", "Source link");
+* ``repeated``: a short line repeated many times in one document ("Continue Reading");
+* ``teaser``: a link-like line whose lead words recur ("See also  <title>", "Se även  <title>");
+* ``mirrored``: a line at the same place as boilerplate of other documents, of a similar length
+  but in another language ("Ta kontakt med oss" where the others say "Connect with us") —
+  translated chrome.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .config import BoilerplateConfig
+from .text import fold, words
+
+TEASER_RE = re.compile(r"^(\S+(?:[ \u00a0]\S+){0,2})[ \u00a0]{2,}\S")
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    doc_path: str
+    block_idx: int
+    kind: str
+    text: str
+    chrome: bool
+    lang: str | None
+
+
+def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig) -> dict[tuple[str, int], str]:
+    """Reason per boilerplate block, keyed by (doc_path, block_idx). ``blocks`` in document order."""
+    by_doc: dict[str, list[BlockInfo]] = defaultdict(list)
+    for b in blocks:
+        by_doc[b.doc_path].append(b)
+    docs_of_line: dict[str, set[str]] = defaultdict(set)
+    repeats: Counter[tuple[str, str]] = Counter()
+    teaser_prefixes: Counter[str] = Counter()
+    for b in blocks:
+        key = fold(b.text)
+        docs_of_line[key].add(b.doc_path)
+        repeats[(b.doc_path, key)] += 1
+        m = TEASER_RE.match(b.text)
+        if m:
+            teaser_prefixes[fold(m.group(1))] += 1
+
+    labels: dict[tuple[str, int], str] = {}
+    for b in blocks:
+        key = fold(b.text)
+        n_words = len(words(b.text))
+        n_docs = len(docs_of_line[key])
+        m = TEASER_RE.match(b.text)
+        if b.chrome:
+            labels[(b.doc_path, b.block_idx)] = "page chrome (navigation, header, footer or form)"
+        elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
+            labels[(b.doc_path, b.block_idx)] = (
+                f"link-like teaser: '{m.group(1)}' leads {teaser_prefixes[fold(m.group(1))]} lines of the corpus")
+        elif b.text.rstrip().endswith(":"):
+            continue  # a line that introduces what follows is part of the article ("As explained by Meta:")
+        elif n_words <= cfg.recurring_max_words and n_docs >= (
+                cfg.title_min_docs if b.kind == "title" and n_words > 4 else cfg.recurring_min_docs):
+            labels[(b.doc_path, b.block_idx)] = f"recurring line: found in {n_docs} documents"
+        elif n_words <= cfg.recurring_max_words and repeats[(b.doc_path, key)] >= cfg.within_doc_min_repeats:
+            labels[(b.doc_path, b.block_idx)] = f"repeated line: {repeats[(b.doc_path, key)]} times in this document"
+
+    doc_lang = {}
+    for doc, doc_blocks in by_doc.items():
+        langs = Counter(b.lang for b in doc_blocks if b.lang)
+        doc_lang[doc] = langs.most_common(1)[0][0] if langs else None
+    _label_mirrored(by_doc, doc_lang, labels, cfg)
+    return labels
+
+
+def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str | None], labels: dict[tuple[str, int], str],
+                    cfg: BoilerplateConfig) -> None:
+    """Translated chrome: blocks at the head or tail of a page, where other pages have boilerplate."""
+    for from_end in (False, True):
+        # position -> list of (template block) that are boilerplate, over all documents
+        template: dict[int, list[BlockInfo]] = defaultdict(list)
+        for doc_blocks in by_doc.values():
+            seq = list(reversed(doc_blocks)) if from_end else doc_blocks
+            for pos, b in enumerate(seq):
+                if (b.doc_path, b.block_idx) not in labels or not labels[(b.doc_path, b.block_idx)].startswith(
+                        ("recurring", "repeated", "page chrome")):
+                    break
+                template[pos].append(b)
+        for doc_blocks in by_doc.values():
+            seq = list(reversed(doc_blocks)) if from_end else doc_blocks
+            for pos, b in enumerate(seq):
+                key = (b.doc_path, b.block_idx)
+                if key in labels:
+                    continue
+                others = [t for t in template.get(pos, []) if t.doc_path != b.doc_path]
+                match = next((t for t in others if _mirrors(b, t, doc_lang, cfg)), None)
+                if match is None:
+                    break
+                labels[key] = (f"mirrored chrome: in the place of '{match.text[:60]}' in {match.doc_path}, "
+                               f"not in {doc_lang.get(match.doc_path) or 'its language'}")
+
+
+def _mirrors(b: BlockInfo, t: BlockInfo, doc_lang: dict[str, str | None], cfg: BoilerplateConfig) -> bool:
+    template_lang = t.lang or doc_lang.get(t.doc_path)
+    if template_lang is None or b.lang == template_lang:  # unknown (too short to tell) counts as other
+        return False
+    ratio = max(len(b.text), len(t.text)) / max(1, min(len(b.text), len(t.text)))
+    return ratio <= cfg.mirror_max_length_ratio

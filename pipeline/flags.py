@@ -1,0 +1,172 @@
+"""Decide the flags of each segment row, each with a reason a person can read.
+
+Scorers compute numbers; this module applies the thresholds of ``[flags]`` to them, so thresholds
+can be re-tuned without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .config import FlagConfig
+from .text import fold, names, numbers, skeleton, strip_quotes, words
+
+
+@dataclass(frozen=True)
+class ArticleContext:
+    role: str
+    expected_lang: str
+    comparable: bool  # variant and original texts can be compared word for word
+    glossary: tuple[str, ...] = ()
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def content_words(text: str, glossary: tuple[str, ...]) -> list[str]:
+    """Words that tell a language: outside quotes, not names, not glossary terms."""
+    stripped = strip_quotes(text)
+    skip = {fold(n) for n in names(stripped)} | {fold(t) for t in glossary}
+    return [w for w in words(stripped) if fold(w) not in skip]
+
+
+def flag_row(row: dict, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    """Flags with reasons for one row of segments.parquet (see docs/output.md)."""
+    out: list[tuple[str, str]] = []
+    if row["block"] == "boilerplate":
+        return [("boilerplate", row.get("boilerplate_reason") or "boilerplate")]
+    if ctx.role == "original":
+        return out
+    alignment = row["alignment"]
+    if alignment == "omission":
+        if len(words(row["original_text"] or "")) >= cfg.min_words:
+            out.append(("omission", f"original segment {row['original_seg_ids'][0]} has no counterpart here: "
+                                    f"“{_short(row['original_text'])}”"))
+        return out
+    text = row["text"] or ""
+    if alignment == "addition" and len(words(text)) >= cfg.min_words:
+        out.append(("addition", "no counterpart in the original article"))
+    out += _language_flags(row, text, ctx, cfg)
+    if row.get("first_in_group"):
+        out += _comparison_flags(row, text, ctx, cfg)
+    out += _term_flags(row, text, ctx, cfg)
+    return out
+
+
+def _language_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    expected, lang, conf = ctx.expected_lang, row["lang"], row["lang_confidence"]
+    if lang is None or expected == cfg.source_lang and lang == expected:
+        return []
+    spans = row.get("spans") or []
+    span_words = Counter()
+    for s in spans:
+        span_words[s["lang"]] += len(words(text[s["start"]:s["end"]]))
+    mixed = (span_words.get(expected, 0) >= cfg.partial_min_span_words
+             and sum(n for lg, n in span_words.items() if lg != expected) >= cfg.partial_min_span_words)
+    if mixed:
+        parts = ", ".join(f"{lg} “{_short(text[s['start']:s['end']], 40)}”"
+                          for s in spans for lg in [s["lang"]])
+        return [("partially_translated", f"mixes languages where {expected} was expected: {parts}")]
+    if lang == expected or conf is None or conf < cfg.min_lang_confidence:
+        return []
+    content = content_words(text, ctx.glossary)
+    if len(content) < cfg.min_words:
+        return []  # quotes and names alone are not enough
+    original = row.get("original_text")
+    if original and fold(original) == fold(text):
+        return [("untranslated", f"identical to the original segment, in {lang} where {expected} was expected")]
+    if lang == cfg.source_lang or (original and lang != expected):
+        return [("untranslated", f"{lang} (confidence {conf:.2f}) where {expected} was expected")]
+    return []
+
+
+_SUB_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def substitutions(variant: str, original: str) -> list[tuple[str, str, str]]:
+    """Single-word (or two-word) substitutions of ``variant`` against ``original``, with context.
+
+    Returns (original words, variant words, variant phrase around them). Inflections (same first
+    four letters), case changes and edits next to numbers are not substitutions.
+    """
+    v, o = variant.split(), original.split()
+    vn = [fold(t).strip(".,;:!?“”\"'’()[]") for t in v]
+    on = [fold(t).strip(".,;:!?“”\"'’()[]") for t in o]
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=on, b=vn, autojunk=False).get_opcodes():
+        if tag != "replace" or not (1 <= i2 - i1 <= 2 and 1 <= j2 - j1 <= 2):
+            continue
+        ow, vw = on[i1:i2], vn[j1:j2]
+        if not all(_SUB_RE.fullmatch(w) for w in ow + vw):
+            continue
+        if len(ow) == len(vw) and all(a[:4] == b[:4] for a, b in zip(ow, vw, strict=True)):
+            continue
+        context = " ".join(v[max(0, j1 - 2): j2 + 2])
+        out.append((" ".join(o[i1:i2]), " ".join(v[j1:j2]), context))
+    return out
+
+
+def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    original = row.get("group_original_text") or row.get("original_text")
+    group_text = row.get("group_text") or text
+    if not original:
+        return out
+    o_nums, v_nums = Counter(numbers(original)), Counter(numbers(group_text))
+    if o_nums != v_nums and (o_nums or v_nums):
+        missing = ", ".join(sorted((o_nums - v_nums).elements()))
+        extra = ", ".join(sorted((v_nums - o_nums).elements()))
+        detail = "; ".join(x for x in (f"original has {missing}" if missing else "",
+                                       f"variant has {extra}" if extra else "") if x)
+        out.append(("number_mismatch", f"numbers differ from the original: {detail}"))
+    chrf = row.get("chrf")
+    compare_text = row.get("group_compare_text") or group_text
+    if ctx.comparable and chrf is not None and len(words(compare_text)) >= cfg.min_words:
+        if chrf < cfg.garbled_max_chrf:
+            out.append(("garbled", f"chrF++ {chrf:.1f} against the aligned original (< {cfg.garbled_max_chrf:g}): "
+                                   f"the text does not say what the original says"))
+        else:
+            subs = substitutions(compare_text, original)
+            if len(subs) >= cfg.spun_min_substitutions:
+                shown = "; ".join(f"“{a}” → “{b}” in “{c}”" for a, b, c in subs[:4])
+                out.append(("garbled", f"word substitutions break the original phrasing: {shown}"))
+    elif not ctx.comparable and row.get("align_score") is not None and row["alignment"] == "1:1":
+        if (row["align_score"] < cfg.garbled_max_similarity and len(words(group_text)) >= 2 * cfg.min_words
+                and len(words(original)) >= 2 * cfg.min_words):
+            out.append(("garbled", f"similarity {row['align_score']:.2f} to the aligned original: no shared names, "
+                                   f"numbers or cognates, and the lengths differ"))
+    return out
+
+
+def _term_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    out = []
+    original = row.get("original_text") or ""
+    tokens = text.split()
+    for term in ctx.glossary:
+        present = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+        if original and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", original) and not present:
+            out.append(("term_violation", f"do-not-translate term “{term}” of the original is missing"))
+            continue
+        term_re = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+        sk = skeleton(term)
+        if len(sk) < cfg.fuzzy_term_min_skeleton:
+            continue
+        for n in (1, 2, 3):
+            for i in range(len(tokens) - n + 1):
+                window = " ".join(tokens[i:i + n]).strip(".,;:!?“”\"'’()[]")
+                window = re.sub(r"['’]s$", "", window)
+                if not window or not window[0].isupper() or term_re.search(window):
+                    continue
+                if skeleton(window) == sk and fold(window.replace(" ", "")) != fold(term):
+                    out.append(("term_violation", f"“{window}” looks like the do-not-translate term “{term}” "
+                                                  f"altered"))
+                    break
+            else:
+                continue
+            break
+    return out

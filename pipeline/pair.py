@@ -1,0 +1,211 @@
+"""Pair each variant article with its original article.
+
+Documents named in the manifest are paired with their original document, and their articles with
+that document's articles. Without a manifest entry a variant article is paired with the original
+article that shares the most evidence that survives translation — numbers, names, URLs, command
+options, cognate stems — weighted by rarity, with the length ratio as a tie-breaker; or with none
+when the best match is weak or not clearly better than the next one. English "variants" of English
+originals (spun rewrites) are found as near-duplicates and oriented by word frequency: a spinner
+swaps common words for rarer synonyms, so the side whose differing words are rarer in the corpus
+is the variant.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .config import PairConfig
+from .text import fold, names, numbers, words
+
+CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+)")
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    article_id: str
+    doc_path: str
+    position: int  # article index in its document
+    lang: str
+    role: str | None  # from the manifest; None when undecided
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Pairing:
+    original_article_id: str | None
+    original_path: str | None
+    score: float | None
+    method: str  # manifest | automatic | none
+    reason: str
+
+
+def anchors(text: str) -> set[str]:
+    """Evidence that survives translation: numbers, names, code-like tokens, long-word stems."""
+    out = {"#" + n for n in numbers(text)}
+    out |= {"@" + fold(n) for n in names(text)}
+    out |= {"$" + m.group(0).lower() for m in CODE_RE.finditer(text)}
+    out |= {fold(w)[:5] for w in words(text) if len(w) >= 7}
+    return out
+
+
+def _length_score(a: str, b: str) -> float:
+    la, lb = max(1, len(a)), max(1, len(b))
+    return math.exp(-2.0 * abs(math.log(la / lb)))
+
+
+class _Index:
+    """Inverted index of original articles by anchor, with idf weights."""
+
+    def __init__(self, originals: list[ArticleText]) -> None:
+        self.originals = originals
+        self.features = [anchors(a.title + " " + a.body) for a in originals]
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, feats in enumerate(self.features):
+            for f in feats:
+                self.postings[f].append(i)
+        n = max(1, len(originals))
+        self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
+
+    def weight(self, feats: set[str]) -> float:
+        return sum(self.idf.get(f, math.log(1 + len(self.originals))) for f in feats)
+
+    def scores(self, art: ArticleText, allowed: set[int] | None = None) -> list[tuple[float, int]]:
+        feats = anchors(art.title + " " + art.body)
+        shared: Counter[int] = Counter()
+        for f in feats:
+            posting = self.postings.get(f)
+            if posting is None or len(posting) > 50:  # too common to tell articles apart
+                continue
+            for i in posting:
+                if allowed is None or i in allowed:
+                    shared[i] += self.idf[f]
+        if allowed is not None:
+            for i in allowed:
+                shared.setdefault(i, 0.0)
+        out = []
+        wa = self.weight(feats)
+        for i, s in shared.items():
+            wb = self.weight(self.features[i])
+            jac = s / max(1e-9, wa + wb - s)
+            score = 0.8 * jac + 0.2 * _length_score(art.body, self.originals[i].body) * (1.0 if s > 0 else 0.0)
+            out.append((score, i))
+        out.sort(key=lambda x: (-x[0], x[1]))
+        return out
+
+
+def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str | None],
+                  cfg: PairConfig) -> tuple[dict[str, str], dict[str, Pairing]]:
+    """Role ('original' | 'variant') and pairing of every article, keyed by article id.
+
+    ``manifest_original`` maps the documents the manifest lists to their original document (or
+    None). Articles of documents it does not list are paired automatically.
+    """
+    role: dict[str, str] = {}
+    for a in articles:
+        if a.role:
+            role[a.article_id] = a.role
+        elif a.doc_path in manifest_original and manifest_original[a.doc_path]:
+            role[a.article_id] = "variant"
+        else:
+            role[a.article_id] = "original" if a.lang == cfg.source_lang else "variant"
+
+    auto = [a for a in articles if a.doc_path not in manifest_original]
+    _find_same_language_variants(auto, articles, role, cfg)
+
+    originals = [a for a in articles if role[a.article_id] == "original"]
+    index = _Index(originals)
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(originals):
+        by_doc[o.doc_path].append(i)
+
+    pairs: dict[str, Pairing] = {}
+    for a in articles:
+        if role[a.article_id] == "original":
+            pairs[a.article_id] = Pairing(None, None, None, "none", "original")
+            continue
+        if a.doc_path in manifest_original:
+            orig_doc = manifest_original[a.doc_path]
+            if not orig_doc:
+                pairs[a.article_id] = Pairing(None, None, None, "none", "manifest gives no original")
+                continue
+            candidates = set(by_doc.get(orig_doc, []))
+            if not candidates:
+                pairs[a.article_id] = Pairing(None, orig_doc, None, "manifest",
+                                              f"original {orig_doc} has no article to pair with")
+                continue
+            ranked = index.scores(a, candidates)
+            # articles of a manifest pair keep their order when the counts agree
+            same_pos = [i for i in candidates if originals[i].position == a.position]
+            best_score, best = ranked[0]
+            if same_pos and len(candidates) == sum(1 for x in articles if x.doc_path == a.doc_path):
+                best = same_pos[0]
+                best_score = next(s for s, i in ranked if i == best)
+            o = originals[best]
+            pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(best_score, 4), "manifest",
+                                          f"manifest pairs {a.doc_path} with {o.doc_path}")
+            continue
+        ranked = [r for r in index.scores(a) if originals[r[1]].article_id != a.article_id]
+        if not ranked or ranked[0][0] < cfg.min_score:
+            best = f" (best {ranked[0][0]:.2f} < {cfg.min_score})" if ranked else ""
+            pairs[a.article_id] = Pairing(None, None, round(ranked[0][0], 4) if ranked else None, "none",
+                                          f"no original article shares enough names, numbers or terms{best}")
+            continue
+        best_score, best = ranked[0]
+        if len(ranked) > 1 and best_score - ranked[1][0] < cfg.min_margin and \
+                originals[ranked[1][1]].doc_path != originals[best].doc_path:
+            pairs[a.article_id] = Pairing(None, None, round(best_score, 4), "none",
+                                          f"ambiguous: {originals[best].article_id} ({best_score:.2f}) and "
+                                          f"{originals[ranked[1][1]].article_id} ({ranked[1][0]:.2f})")
+            continue
+        o = originals[best]
+        pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(best_score, 4), "automatic",
+                                      f"shares names, numbers and terms with {o.article_id} (score {best_score:.2f})")
+    return role, pairs
+
+
+def _find_same_language_variants(candidates: list[ArticleText], articles: list[ArticleText],
+                                 role: dict[str, str], cfg: PairConfig) -> None:
+    """Mark spun rewrites among source-language articles as variants (their original stays original)."""
+    src = [a for a in candidates if role[a.article_id] == "original"]
+    if len(src) < 2:
+        return
+    freq: Counter[str] = Counter()
+    for a in articles:
+        freq.update(fold(w) for w in words(a.body))
+    sets = {a.article_id: set(fold(w) for w in words(a.body)) for a in src}
+    postings: dict[str, list[str]] = defaultdict(list)
+    for a in src:
+        for w in sets[a.article_id]:
+            if len(w) >= 6:
+                postings[w].append(a.article_id)
+    by_id = {a.article_id: a for a in src}
+    for a in src:
+        if role[a.article_id] != "original":
+            continue
+        shared: Counter[str] = Counter()
+        for w in sets[a.article_id]:
+            for other in postings.get(w, ()):
+                if other != a.article_id and len(postings[w]) <= 50:
+                    shared[other] += 1
+        for other_id, _ in shared.most_common(3):
+            if role[other_id] != "original" or by_id[other_id].doc_path == a.doc_path:
+                continue
+            sa, sb = sets[a.article_id], sets[other_id]
+            sim = 2 * len(sa & sb) / max(1, len(sa) + len(sb))
+            if sim < cfg.same_lang_min_similarity or sa == sb:
+                continue
+            rarity_a = _mean_log_freq(sa - sb, freq)
+            rarity_b = _mean_log_freq(sb - sa, freq)
+            variant = a.article_id if rarity_a < rarity_b else other_id
+            role[variant] = "variant"
+            break
+
+
+def _mean_log_freq(ws: set[str], freq: Counter[str]) -> float:
+    if not ws:
+        return float("inf")
+    return sum(math.log(freq[w] + 1) for w in ws) / len(ws)

@@ -1,0 +1,118 @@
+"""The ``tqa`` command: the only place that turns errors into exit codes.
+
+    tqa audit CORPUS --out DIR [--workers N] [--scheduler-url URL]
+    tqa gate DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tqa", description="Audit machine-translated articles before they are published.")
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("audit", help="audit a corpus into a report folder")
+    a.add_argument("corpus", help="folder of .txt/.html/.md documents (optional manifest.csv, glossary.csv)")
+    a.add_argument("--out", required=True, help="report folder (created; only tqa's own files are replaced)")
+    a.add_argument("--workers", type=int, default=1, help="Luigi workers (default 1)")
+    a.add_argument("--scheduler-url", default=None,
+                   help="central luigid scheduler, e.g. http://127.0.0.1:8082 (default: a local scheduler)")
+    a.add_argument("--quiet", action="store_true", help="only the verdict lines")
+    g = sub.add_parser("gate", help="exit 0 if a report passed, 1 if it failed, 2 if DIR is not a report")
+    g.add_argument("report", help="report folder written by 'tqa audit'")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "gate":
+        return gate(Path(args.report))
+    return audit(args)
+
+
+def audit(args: argparse.Namespace) -> int:
+    corpus, out = Path(args.corpus), Path(args.out)
+    if not corpus.is_dir():
+        print(f"tqa: corpus folder {corpus} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents and False:
+        print("tqa: --out must not be the corpus folder", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers < 1:
+        print("tqa: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    import luigi
+
+    from pipeline.errors import ConfigurationError
+
+    from .audit import AuditCorpus, forget_snapshots, snapshot
+
+    forget_snapshots()
+    try:
+        snapshot(str(corpus))  # validates the configuration before any work
+    except ConfigurationError as exc:
+        print(f"tqa: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    kwargs = {"workers": args.workers, "detailed_summary": True, "log_level": "WARNING"}
+    if args.scheduler_url:
+        kwargs["scheduler_url"] = args.scheduler_url
+    else:
+        kwargs["local_scheduler"] = True
+    task = AuditCorpus(corpus=str(corpus), out=str(out))
+    result = luigi.build([task], **kwargs)
+    if not task.complete():
+        print(result.summary_text if hasattr(result, "summary_text") else "", file=sys.stderr)
+        print(f"tqa: the audit did not complete ({result.status.name}); see the messages above", file=sys.stderr)
+        return EXIT_FAIL
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    _print_summary(summary, out, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _print_summary(summary: dict, out: Path, quiet: bool) -> None:
+    if not quiet:
+        skipped = {k: v for k, v in summary["stages"].items() if v != "ran"}
+        print(f"tqa {summary['tool']['version']}: audited {summary['run']['documents']} documents, "
+              f"{len(summary['articles'])} articles")
+        for stage, status in skipped.items():
+            print(f"  stage {stage}: {status}")
+        for err in summary["errors"]:
+            print(f"  {err.get('severity', 'error')}: {err['path']}: {err['error']}")
+    failing = [a for a in summary["articles"] if a["verdict"] == "fail"]
+    print(f"verdict: {summary['verdict'].upper()} ({len(failing)} of {len(summary['articles'])} articles fail)")
+    print(f"report: {(out / 'index.html').resolve()}")
+
+
+def gate(report: Path) -> int:
+    path = report / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        verdict = summary["verdict"]
+        articles = summary["articles"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"tqa gate: {report} is not a tqa report ({path}: {exc})", file=sys.stderr)
+        return EXIT_USAGE
+    if verdict == "pass":
+        print(f"gate: PASS — {len(articles)} articles")
+        return EXIT_OK
+    print(f"gate: FAIL")
+    for a in articles:
+        if a["verdict"] == "fail":
+            print(f"  {a['article_id']} ({a['doc_path']}):")
+            for reason in a["reasons"]:
+                print(f"    - {reason}")
+    errors = [e for e in summary.get("errors", []) if e.get("severity", "error") == "error"]
+    for e in errors:
+        print(f"  input error: {e['path']}: {e['error']}")
+    return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""What a run sees of the corpus: documents, manifest, glossary, shards and the digests that name
+every work file. Digests make targets content-addressed: a task's output exists exactly when its
+inputs and settings are unchanged, so Luigi re-runs only what a change touches."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.config import describe
+from pipeline.discover import (Document, InputProblem, ManifestEntry, content_digest, parse_glossary,
+                               parse_manifest, shard_of, text_digest)
+
+_HASH_CACHE: dict[str, tuple[int, int, str]] = {}  # absolute path -> (size, mtime_ns, digest)
+
+
+def _scan(root: Path) -> list[Document]:
+    """Like pipeline.discover.scan_corpus, but re-hashes only files whose size or mtime changed."""
+    from pipeline.discover import SUFFIX_KINDS
+
+    docs = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            kind = SUFFIX_KINDS.get(os.path.splitext(name)[1].lower())
+            if kind is None or name.startswith("."):
+                continue
+            p = os.path.join(dirpath, name)
+            st = os.stat(p)
+            cached = _HASH_CACHE.get(p)
+            if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
+                digest = cached[2]
+            else:
+                with open(p, "rb") as fh:
+                    digest = content_digest(fh.read())
+                _HASH_CACHE[p] = (st.st_size, st.st_mtime_ns, digest)
+            docs.append(Document(Path(p).relative_to(root).as_posix(), kind, st.st_size, digest))
+    docs.sort(key=lambda d: d.path)
+    return docs
+
+
+@dataclass
+class Snapshot:
+    root: Path
+    configs: dict[str, object]
+    documents: list[Document] = field(init=False)
+    manifest: dict[str, ManifestEntry] = field(init=False)
+    glossary: tuple[str, ...] = field(init=False)
+    problems: list[InputProblem] = field(init=False)
+    has_manifest: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"corpus folder {self.root} does not exist")
+        self.documents = _scan(self.root)
+        paths = {d.path for d in self.documents}
+        self.problems = []
+        manifest_file = self.root / "manifest.csv"
+        self.has_manifest = manifest_file.is_file()
+        self.manifest = {}
+        if self.has_manifest:
+            self.manifest, probs = parse_manifest(_read_text(manifest_file, self.problems), paths)
+            self.problems += probs
+        glossary_file = self.root / "glossary.csv"
+        self.glossary = ()
+        if glossary_file.is_file():
+            self.glossary, probs = parse_glossary(_read_text(glossary_file, self.problems))
+            self.problems += probs
+
+    @cached_property
+    def n_shards(self) -> int:
+        """A power of two near len(documents) / shard_docs, so shards keep their documents as a corpus grows."""
+        target = max(1, len(self.documents) // max(1, int(self.configs["shard_docs"])))
+        return 1 << max(0, math.ceil(math.log2(target)))
+
+    @cached_property
+    def shards(self) -> dict[int, list[Document]]:
+        out: dict[int, list[Document]] = {}
+        for d in self.documents:
+            out.setdefault(shard_of(d.path, self.n_shards), []).append(d)
+        return dict(sorted(out.items()))
+
+    def lang_hint(self, path: str) -> str:
+        entry = self.manifest.get(path)
+        return entry.lang if entry and entry.lang else str(self.configs["source_lang"])
+
+    def cfg(self, *names: str) -> str:
+        return "|".join(describe(self.configs[n]) if not isinstance(self.configs[n], str) else str(self.configs[n])
+                        for n in names)
+
+    @cached_property
+    def extract_digests(self) -> dict[int, str]:
+        return {s: text_digest("extract", __version__, self.cfg("extract"),
+                               *(f"{d.path}:{d.digest}:{self.lang_hint(d.path)}" for d in docs))
+                for s, docs in self.shards.items()}
+
+    @cached_property
+    def langid_digests(self) -> dict[int, str]:
+        return {s: text_digest("langid", d, self.cfg("langid")) for s, d in self.extract_digests.items()}
+
+    @cached_property
+    def manifest_text(self) -> str:
+        return "\n".join(f"{e.path},{e.lang},{e.original},{e.role}" for e in sorted(self.manifest.values(),
+                                                                                      key=lambda e: e.path))
+
+    @cached_property
+    def structure_digest(self) -> str:
+        return text_digest("structure", *self.langid_digests.values(), self.manifest_text,
+                           self.cfg("source_lang", "boilerplate", "pair"))
+
+    @cached_property
+    def pair_digest(self) -> str:
+        return text_digest("pair", self.structure_digest)
+
+    @cached_property
+    def run_digest(self) -> str:
+        """Everything the final outputs depend on."""
+        return text_digest("run", self.pair_digest, *self.glossary, self.cfg("align", "flags", "gate"),
+                           *(f"{p.path}:{p.error}" for p in self.problems))
+
+
+def _read_text(path: Path, problems: list[InputProblem]) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(InputProblem(path.name, "not UTF-8; read as cp1252 — save it as UTF-8", "warning"))
+        return data.decode("cp1252", errors="replace")

@@ -1,0 +1,86 @@
+"""Shared fixtures: the demo corpus and real Luigi runs into temporary folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import luigi
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "corpora" / "demo"
+TQA = [sys.executable, "-m", "tasks.cli"]
+
+
+class RunResult:
+    def __init__(self, out: Path, ran: list[str], ok: bool) -> None:
+        self.out, self.ran, self.ok = out, ran, ok
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.out / "summary.json").read_text(encoding="utf-8"))
+
+    @property
+    def segments(self) -> pl.DataFrame:
+        return pl.read_parquet(self.out / "segments.parquet")
+
+    @property
+    def articles(self) -> pl.DataFrame:
+        return pl.read_parquet(self.out / "articles.parquet")
+
+
+def run_audit(corpus: Path, out: Path, workers: int = 1) -> RunResult:
+    """A real Luigi run (local scheduler) that records which tasks ran."""
+    from tasks.audit import AuditCorpus, forget_snapshots
+
+    forget_snapshots()
+    ran: list[str] = []
+
+    def record(task: luigi.Task) -> None:
+        ran.append(task.task_family)
+
+    luigi.Task.event_handler(luigi.Event.SUCCESS)(record)
+    try:
+        task = AuditCorpus(corpus=str(corpus), out=str(out))
+        ok = luigi.build([task], local_scheduler=True, workers=workers, log_level="WARNING")
+    finally:
+        luigi.Task._event_callbacks[luigi.Task][luigi.Event.SUCCESS].discard(record)
+    return RunResult(out, ran, ok)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    out = tmp_path_factory.mktemp("demo-report")
+    return run_audit(DEMO, out)
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(DEMO, dst)
+    return dst
+
+
+@pytest.fixture
+def luigi_overrides(tmp_path: Path):
+    """Apply extra luigi.cfg settings for one test: ``luigi_overrides({"tqa": {"shard_docs": 1}})``."""
+    from luigi.configuration import LuigiConfigParser, add_config_path, get_config
+
+    added: list[str] = []
+
+    def apply(sections: dict[str, dict[str, object]]) -> None:
+        path = tmp_path / f"override-{len(added)}.cfg"
+        path.write_text("".join(f"[{s}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()) for s, kv in
+                                sections.items()), encoding="utf-8")
+        add_config_path(str(path))
+        added.append(str(path))
+        get_config().reload()
+
+    yield apply
+    for path in added:
+        LuigiConfigParser._config_paths.remove(path)
+    get_config().reload()

@@ -1,0 +1,147 @@
+"""The demo corpus end to end on real Luigi: the acceptance checks of the core audit."""
+
+from __future__ import annotations
+
+import subprocess
+
+import polars as pl
+
+from pipeline.stages import ARTICLES_SCHEMA, SEGMENTS_SCHEMA
+
+from .conftest import ROOT, TQA, run_audit
+
+SWEDISH = "002_bab40216f2bcde20.txt"
+ENGLISH = ("000_7a5b4766379a837e.txt", "004_4930b3a46073390e.txt")
+
+
+def test_outputs_follow_the_contract(demo_run):
+    assert demo_run.ok
+    assert dict(demo_run.segments.schema) == SEGMENTS_SCHEMA
+    assert dict(demo_run.articles.schema) == ARTICLES_SCHEMA
+    summary = demo_run.summary
+    assert set(summary) >= {"contract", "tool", "corpus", "stages", "articles", "errors", "verdict"}
+    assert summary["stages"]["langid"] == "ran"
+    assert summary["stages"]["backtranslate"].startswith("skipped: ")
+    ids = demo_run.articles["article_id"].to_list()
+    assert len(ids) == len(set(ids)) >= 10  # every page split into its articles
+    for article_id in ids:
+        assert (demo_run.out / "articles" / f"{article_id}.html").is_file()
+    assert (demo_run.out / "index.html").is_file()
+
+
+def test_pages_are_split_into_articles(demo_run):
+    arts = demo_run.articles
+    per_doc = dict(arts.group_by("doc_path").len().iter_rows())
+    assert per_doc["000_7a5b4766379a837e.txt"] == 4  # "Continue Reading" separates four articles
+    assert per_doc["004_4930b3a46073390e.txt"] == 4
+    assert per_doc[SWEDISH] == 2
+    titles = arts.filter(pl.col("doc_path") == SWEDISH)["title"].to_list()
+    assert titles[0].startswith("ByteDance Adds Restrictions")
+    assert titles[1].startswith("Hjälper det att lägga ut memes")
+
+
+def test_swedish_edition_is_untranslated(demo_run):
+    segs = demo_run.segments.filter(pl.col("doc_path") == SWEDISH)
+    assert set(demo_run.articles.filter(pl.col("doc_path") == SWEDISH)["lang"]) == {"sv"}
+    body = segs.filter(pl.col("block") != "boilerplate")
+    flagged = body.filter(pl.col("flags").list.contains("untranslated"))
+    assert flagged.height / body.height >= 0.8, (flagged.height, body.height)
+    # the Swedish title is not called untranslated
+    swedish_title = body.filter(pl.col("text").str.starts_with("Hjälper det"))
+    assert swedish_title["flags"].to_list() == [[]]
+
+
+def test_swedish_chrome_is_boilerplate(demo_run):
+    segs = demo_run.segments.filter(pl.col("doc_path") == SWEDISH)
+    chrome = ["Ta kontakt med oss", "Fortsätt läsa", "Prenumerera på vårt nyhetsbrev", "Ogiltig e-postadress"]
+    for line in chrome:
+        row = segs.filter(pl.col("text") == line)
+        assert row.height == 1, line
+        assert row["block"][0] == "boilerplate", line
+        assert row["flags"][0].to_list() == ["boilerplate"], line
+    teasers = segs.filter(pl.col("text").str.starts_with("Se även"))
+    assert teasers.height == 5 and set(teasers["block"]) == {"boilerplate"}
+
+
+def test_brand_name_translated_is_a_term_violation(demo_run):
+    segs = demo_run.segments
+    hit = segs.filter(pl.col("text").str.contains("Tick tack"))
+    assert "term_violation" in hit["flags"][0].to_list()
+    reason = hit["reasons"][0].to_list()[hit["flags"][0].to_list().index("term_violation")]
+    assert "Tick tack" in reason and "TikTok" in reason
+    others = segs.filter(pl.col("flags").list.contains("term_violation") & ~pl.col("text").str.contains("Tick tack"))
+    assert others.height == 0, others["text"].to_list()
+
+
+def test_english_pages_carry_no_language_or_garbled_flags(demo_run):
+    segs = demo_run.segments.filter(pl.col("doc_path").is_in(ENGLISH))
+    bad = segs.filter(pl.col("flags").list.set_intersection(["untranslated", "partially_translated", "garbled"])
+                      .list.len() > 0)
+    assert bad.height == 0, bad.select("text", "flags").rows()
+    assert set(segs["role"]) == {"original"}
+
+
+def test_verdict_fails_and_gate_names_articles(demo_run):
+    assert demo_run.summary["verdict"] == "fail"
+    failing = {a["article_id"] for a in demo_run.summary["articles"] if a["verdict"] == "fail"}
+    assert failing and all(a.startswith("002_") for a in failing)
+    proc = subprocess.run([*TQA, "gate", str(demo_run.out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    for article_id in failing:
+        assert article_id in proc.stdout
+    assert "untranslated" in proc.stdout and "term_violation" in proc.stdout
+
+
+def test_gate_on_a_folder_that_is_not_a_report(tmp_path):
+    proc = subprocess.run([*TQA, "gate", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "not a tqa report" in proc.stderr
+
+
+def test_rerun_with_nothing_changed_runs_no_task(demo_copy, tmp_path):
+    out = tmp_path / "report"
+    first = run_audit(demo_copy, out)
+    assert first.ok and "AuditCorpus" in first.ran
+    mtime = (out / "summary.json").stat().st_mtime_ns
+    second = run_audit(demo_copy, out)
+    assert second.ok and second.ran == []
+    assert (out / "summary.json").stat().st_mtime_ns == mtime
+
+
+def test_changing_one_file_reruns_only_what_depends_on_it(demo_copy, tmp_path, luigi_overrides):
+    luigi_overrides({"tqa": {"shard_docs": 1}})
+    out = tmp_path / "report"
+    first = run_audit(demo_copy, out)
+    n_shards = first.summary["run"]["shards"]
+    assert n_shards >= 3 and first.ran.count("ExtractShard") == n_shards
+    page = demo_copy / "003_6a80d6f4bd0c8a2d.txt"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more sentence about TikTok and its 10 million users.\n",
+                    encoding="utf-8")
+    second = run_audit(demo_copy, out)
+    assert second.ok
+    assert second.ran.count("ExtractShard") == 1 and second.ran.count("IdentifyLanguageShard") == 1
+    assert second.ran.count("AuditShard") < n_shards
+    assert "One more sentence about TikTok" in " ".join(second.segments["text"].drop_nulls())
+
+
+def test_without_manifest_the_swedish_edition_is_detected(demo_copy, tmp_path):
+    (demo_copy / "manifest.csv").unlink()
+    run = run_audit(demo_copy, tmp_path / "report")
+    arts = run.articles.filter(pl.col("doc_path") == SWEDISH)
+    assert set(arts["lang"]) == {"sv"} and set(arts["role"]) == {"variant"}
+    segs = run.segments.filter((pl.col("doc_path") == SWEDISH) & (pl.col("block") != "boilerplate"))
+    assert segs.filter(pl.col("flags").list.contains("untranslated")).height / segs.height >= 0.8
+    assert run.summary["verdict"] == "fail"
+
+
+def test_cli_audit_prints_verdict_and_index(demo_copy, tmp_path):
+    out = tmp_path / "cli-report"
+    proc = subprocess.run([*TQA, "audit", str(demo_copy), "--out", str(out)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "verdict: FAIL" in proc.stdout
+    assert str((out / "index.html").resolve()) in proc.stdout
+    assert "stage backtranslate: skipped" in proc.stdout
+    proc = subprocess.run([*TQA, "audit", str(tmp_path / "missing"), "--out", str(out)], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
