@@ -475,7 +475,8 @@ def run_encoding(big_mb: int) -> None:
     print(header.format("case"))
     for label, n in (("whole file", None), ("first 1 MiB", 2**20)):
         piece = trap if n is None else trap[:n]
-        print(row(f"{len(trap) / 2**20:.1f} MB cp1252, Swedish only after 2 MB of ASCII, {label}",
+        print(row(f"{len(trap) / 2**20:.1f} MB cp1252, ASCII except the last 20 K chars "
+                  f"(Swedish), {label}",
                   piece, trap, trap_text, 1))
     sv_utf8 = text[:5000].encode("utf-8")
     cut = next(i for i in range(1000, 2000) if sv_utf8[i] >= 0xC0) + 1  # inside a character

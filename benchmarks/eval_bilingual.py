@@ -314,6 +314,9 @@ def score(labels: dict, corpus: Path, rep: Report) -> dict:
         plabels.setdefault(p["doc"], {})[p["index"]] = p
 
     flagged: dict[tuple[str, int], set[str]] = {}  # (doc, para) -> flags
+    # paragraphs holding a segment identical to its aligned original: untranslated upstream
+    upstream_untranslated: set[tuple[str, int]] = set()
+    upstream = {"untranslated": 0}
     align_strict = align_lenient = align_total = 0
     for d in variants:
         rows = segs_by_doc.get(d["path"], [])
@@ -326,11 +329,15 @@ def score(labels: dict, corpus: Path, rep: Report) -> dict:
                 para_segs.setdefault(pi, []).append(rows[si])
                 flagged.setdefault((d["path"], pi), set()).update(
                     _as_list(rows[si].get("flags")))
+                if rows[si].get("text") and rows[si].get("text") == rows[si].get("original_text"):
+                    upstream_untranslated.add((d["path"], pi))
         for pi, lab in plabels.get(d["path"], {}).items():
             if lab["status"] != "clean":
                 continue
-            align_total += 1
             segs = para_segs.get(pi, [])
+            if segs and all(s.get("block") == "boilerplate" for s in segs):
+                continue  # labelled boilerplate by tqa: not aligned on purpose
+            align_total += 1
             targets: list[set[int]] = []
             for s in segs:
                 oid = s.get("original_article_id")
@@ -362,6 +369,9 @@ def score(labels: dict, corpus: Path, rep: Report) -> dict:
             got = flagged.get((doc, pi), set())
             for flag in FLAGS:
                 if flag == "omission" or flag not in got:
+                    continue
+                if flag == "untranslated" and (doc, pi) in upstream_untranslated:
+                    upstream["untranslated"] += 1  # the real translation left this sentence in English
                     continue
                 if flag == "number_mismatch" and lab.get("numbers_differ"):
                     continue
@@ -435,6 +445,7 @@ def score(labels: dict, corpus: Path, rep: Report) -> dict:
                      "unmatched_variant": unmatched["variant"],
                      "unmatched_original": unmatched["original"]},
         "flags": per_flag,
+        "upstream_untranslated_flagged": upstream["untranslated"],
         "confusion": confusion,
         "verdicts": {"faulted_docs_failed": faulted_fail,
                      "faulted_docs": sum(1 for d in variants if d.get("faulted")),
@@ -485,6 +496,7 @@ def print_table(labels: dict, corpus: Path, results: dict) -> None:
         line(f"  {lang} variants", by_lang)
     line("pairing: originals unpaired", lambda r: f"{r['score']['pairing']['originals_correct']}/"
          f"{r['score']['pairing']['originals']}")
+    line("clean paragraphs left in English upstream, flagged", lambda r: str(r["score"]["upstream_untranslated_flagged"]))
     line("alignment of clean paragraphs", lambda r: f"{_fmt(r['score']['alignment']['strict'])}"
          f" ({_fmt(r['score']['alignment']['lenient'])} lenient)")
     line("segments not found in text", lambda r: f"{r['score']['segments']['unmatched_variant']}"

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .config import AlignConfig
-from .pair import CODE_RE
-from .text import fold, names, numbers, words
+from .text import CODE_RE, fold, names, numbers, words
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class SegFeatures:
 def features(text: str) -> SegFeatures:
     ws = [fold(w) for w in words(text)]
     anchor = {"#" + n for n in numbers(text)} | {"@" + fold(n) for n in names(text)}
-    anchor |= {"$" + m.group(0).lower() for m in CODE_RE.finditer(text)}
+    anchor |= {"$" + m.group(0).lower().split("=")[0] for m in CODE_RE.finditer(text)}
     return SegFeatures(len(text), frozenset(ws), frozenset(w[:5] for w in ws if len(w) >= 5),
                        frozenset(anchor))
 

@@ -60,38 +60,45 @@ def audit_article(article: dict, segments: list[dict], original_segments: list[d
 
 def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict], same_language: bool,
                   bt: dict[str, str], cfg: AlignConfig, scorer: LexicalScorer) -> list[dict]:
-    body = [r for r in rows if r["block"] != "boilerplate"]
-    orig_body = [s for s in original_segments if s["block"] != "boilerplate"]
-    compare = [bt.get(r["text"]) or r["text"] for r in body] if bt else None
-    groups = align_segments([r["text"] for r in body], [s["text"] for s in orig_body], same_language, cfg,
+    """Align every segment, boilerplate included — both sides' chrome labels need not agree (an
+    English page's footer recurs, its Swedish edition's is mirrored) — but only body segments
+    are scored, and only body segments of the original can be omitted."""
+    compare = [bt.get(r["text"]) or r["text"] for r in rows] if bt else None
+    groups = align_segments([r["text"] for r in rows], [s["text"] for s in original_segments], same_language, cfg,
                             variant_compare=compare)
-    for r in rows:
-        if r["block"] == "boilerplate":
-            r["alignment"] = "boilerplate"
     omissions: dict[int, list[dict]] = {}  # omission rows, keyed by the seg_id they follow
     last_seg = -1
     for g_idx, g in enumerate(groups):
-        orig_text = " ".join(orig_body[j]["text"] for j in g.original) or None
-        orig_ids = [orig_body[j]["seg_id"] for j in g.original]
+        originals = [original_segments[j] for j in g.original]
+        orig_body = [o for o in originals if o["block"] != "boilerplate"]
+        orig_text = " ".join(o["text"] for o in originals) or None
+        orig_ids = [o["seg_id"] for o in originals]
         if not g.variant:
-            row = _base_row(article, None)
-            row.update(block=orig_body[g.original[0]]["block"], align_group=g_idx, alignment="omission",
-                       original_seg_ids=orig_ids, original_text=orig_text)
-            omissions.setdefault(last_seg, []).append(row)
+            if orig_body:
+                row = _base_row(article, None)
+                row.update(block=orig_body[0]["block"], align_group=g_idx, alignment="omission",
+                           original_seg_ids=orig_ids, original_text=orig_text)
+                omissions.setdefault(last_seg, []).append(row)
             continue
-        members = [body[i] for i in g.variant]
+        members = [rows[i] for i in g.variant]
+        last_seg = members[-1]["seg_id"]
+        if all(m["block"] == "boilerplate" for m in members):
+            for m in members:
+                m.update(alignment="boilerplate", original_seg_ids=orig_ids, original_text=orig_text)
+            continue
+        kind = g.kind if orig_body or not originals else "addition"
         group_text = " ".join(m["text"] for m in members)
         compare_text = " ".join(bt.get(m["text"]) or m["text"] for m in members) if bt else group_text
         scores = Scores()
-        if orig_text and (same_language or bt):
+        if orig_text and orig_body and (same_language or bt):
             scores = scorer.segment(compare_text, orig_text)
         for k, m in enumerate(members):
-            m.update(align_group=g_idx, alignment=g.kind, original_seg_ids=orig_ids, original_text=orig_text,
+            m.update(align_group=g_idx, alignment=kind if m["block"] != "boilerplate" else "boilerplate",
+                     original_seg_ids=orig_ids, original_text=orig_text,
                      align_score=g.score, backtranslation=bt.get(m["text"]) if bt else None,
                      bleu=scores.bleu, chrf=scores.chrf, ter=scores.ter,
-                     first_in_group=k == 0, group_text=group_text, group_original_text=orig_text,
+                     first_in_group=k == 0, group_text=group_text, group_original_text=orig_text if orig_body else None,
                      group_compare_text=compare_text)
-        last_seg = members[-1]["seg_id"]
     out: list[dict] = list(omissions.get(-1, []))
     for r in rows:
         out.append(r)

@@ -34,17 +34,27 @@ class BlockInfo:
     lang: str | None
 
 
-def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig) -> dict[tuple[str, int], str]:
-    """Reason per boilerplate block, keyed by (doc_path, block_idx). ``blocks`` in document order."""
+def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig,
+                      doc_langs: dict[str, str | None] | None = None) -> dict[tuple[str, int], str]:
+    """Reason per boilerplate block, keyed by (doc_path, block_idx). ``blocks`` in document order.
+
+    ``doc_langs`` gives the language of documents the manifest knows; the others get the
+    language most of their blocks are in. A line recurs only among documents of one language:
+    an untranslated paragraph that repeats its English original is not site chrome.
+    """
     by_doc: dict[str, list[BlockInfo]] = defaultdict(list)
     for b in blocks:
         by_doc[b.doc_path].append(b)
-    docs_of_line: dict[str, set[str]] = defaultdict(set)
+    doc_lang = {}
+    for doc, doc_blocks in by_doc.items():
+        langs = Counter(b.lang for b in doc_blocks if b.lang)
+        doc_lang[doc] = (doc_langs or {}).get(doc) or (langs.most_common(1)[0][0] if langs else None)
+    docs_of_line: dict[tuple[str | None, str], set[str]] = defaultdict(set)
     repeats: Counter[tuple[str, str]] = Counter()
     teaser_prefixes: Counter[str] = Counter()
     for b in blocks:
         key = fold(b.text)
-        docs_of_line[key].add(b.doc_path)
+        docs_of_line[(doc_lang[b.doc_path], key)].add(b.doc_path)
         repeats[(b.doc_path, key)] += 1
         m = TEASER_RE.match(b.text)
         if m:
@@ -54,7 +64,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig) -> dict[t
     for b in blocks:
         key = fold(b.text)
         n_words = len(words(b.text))
-        n_docs = len(docs_of_line[key])
+        n_docs = len(docs_of_line[(doc_lang[b.doc_path], key)])
         m = TEASER_RE.match(b.text)
         if b.chrome:
             labels[(b.doc_path, b.block_idx)] = "page chrome (navigation, header, footer or form)"
@@ -65,14 +75,10 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig) -> dict[t
             continue  # a line that introduces what follows is part of the article ("As explained by Meta:")
         elif n_words <= cfg.recurring_max_words and n_docs >= (
                 cfg.title_min_docs if b.kind == "title" and n_words > 4 else cfg.recurring_min_docs):
-            labels[(b.doc_path, b.block_idx)] = f"recurring line: found in {n_docs} documents"
+            labels[(b.doc_path, b.block_idx)] = f"recurring line: found in {n_docs} {doc_lang[b.doc_path] or ''} documents".replace("  ", " ")
         elif n_words <= cfg.recurring_max_words and repeats[(b.doc_path, key)] >= cfg.within_doc_min_repeats:
             labels[(b.doc_path, b.block_idx)] = f"repeated line: {repeats[(b.doc_path, key)]} times in this document"
 
-    doc_lang = {}
-    for doc, doc_blocks in by_doc.items():
-        langs = Counter(b.lang for b in doc_blocks if b.lang)
-        doc_lang[doc] = langs.most_common(1)[0][0] if langs else None
     _label_mirrored(by_doc, doc_lang, labels, cfg)
     return labels
 

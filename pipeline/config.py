@@ -34,6 +34,7 @@ def _check_range(section: str, obj: object, lo: float, hi: float, *names: str) -
 class ExtractConfig:
     max_file_mb: float = 10.0
     title_max_words: int = 20
+    fallback_encodings: tuple[str, ...] = ("cp1252",)
 
     def __post_init__(self) -> None:
         _check_range("extract", self, 0.001, 10_000, "max_file_mb")
@@ -42,14 +43,15 @@ class ExtractConfig:
 
 @dataclass(frozen=True)
 class LangIdConfig:
-    languages: tuple[str, ...] = ("en", "sv", "da", "nb", "de", "fr", "es", "it", "nl", "fi", "pt", "pl")
+    languages: tuple[str, ...] = ("en", "sv")
     min_letters: int = 4
     span_min_words: int = 8
+    span_fold_words: int = 4
 
     def __post_init__(self) -> None:
         if len(self.languages) < 2:
             raise ConfigurationError(f"[langid] languages = {','.join(self.languages)!r}: name at least two")
-        _check_range("langid", self, 1, 100, "min_letters", "span_min_words")
+        _check_range("langid", self, 1, 100, "min_letters", "span_min_words", "span_fold_words")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class PairConfig:
     min_score: float = 0.25
     min_margin: float = 0.05
     target_min_share: float = 0.2
-    same_lang_min_similarity: float = 0.45
+    same_lang_min_similarity: float = 0.85
 
     def __post_init__(self) -> None:
         _check_range("pair", self, 0.0, 1.0, "min_score", "min_margin", "target_min_share",
@@ -98,13 +100,14 @@ class FlagConfig:
     min_words: int = 4
     min_lang_confidence: float = 0.5
     partial_min_span_words: int = 3
+    partial_min_copied_words: int = 5
     garbled_max_chrf: float = 30.0
     garbled_max_similarity: float = 0.08
     spun_min_substitutions: int = 1
     fuzzy_term_min_skeleton: int = 3
 
     def __post_init__(self) -> None:
-        _check_range("flags", self, 1, 1000, "min_words", "partial_min_span_words",
+        _check_range("flags", self, 1, 1000, "min_words", "partial_min_span_words", "partial_min_copied_words",
                      "spun_min_substitutions", "fuzzy_term_min_skeleton")
         _check_range("flags", self, 0.0, 1.0, "min_lang_confidence", "garbled_max_similarity")
         _check_range("flags", self, 0.0, 100.0, "garbled_max_chrf")

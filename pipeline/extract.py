@@ -55,9 +55,12 @@ def decode(data: bytes, cfg: ExtractConfig) -> Decoded:
         first_bad = exc.start
     from charset_normalizer import from_bytes  # imported on demand: most corpora are UTF-8
 
-    best = from_bytes(data[: 2**20]).best()
+    # Restricted to the configured encodings: unrestricted detection called cp1252 Swedish "big5"
+    # and a mostly-ASCII file "cp1250" (benchmarks/RESULTS-libraries.md).
+    best = from_bytes(data, cp_isolation=list(cfg.fallback_encodings)).best()
     if best is None or best.encoding is None:
-        raise InputError(f"undecodable bytes: not UTF-8 (byte {first_bad}) and no other text encoding fits")
+        raise InputError(f"undecodable bytes: not UTF-8 (byte {first_bad}) nor "
+                         f"{', '.join(cfg.fallback_encodings)} ([extract] fallback_encodings)")
     text = data.decode(best.encoding, errors="replace")
     control = sum(1 for c in text[:20000] if ord(c) < 32 and c not in "\t\n\r\f")
     if control > 0.01 * min(len(text), 20000):

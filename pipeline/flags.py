@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .config import FlagConfig
-from .text import fold, names, numbers, skeleton, strip_quotes, words
+from .text import fold, names, numbers, prose, skeleton, strip_quotes, words
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,10 @@ def _short(text: str, n: int = 60) -> str:
 
 
 def content_words(text: str, glossary: tuple[str, ...]) -> list[str]:
-    """Words that tell a language: outside quotes, not names, not glossary terms."""
-    stripped = strip_quotes(text)
+    """Words that tell a language: outside quotes, URLs and code, not names, placeholders or glossary terms."""
+    stripped = prose(strip_quotes(text))
     skip = {fold(n) for n in names(stripped)} | {fold(t) for t in glossary}
-    return [w for w in words(stripped) if fold(w) not in skip]
+    return [w for w in words(stripped) if fold(w) not in skip and not (len(w) > 1 and w.isupper())]
 
 
 def flag_row(row: dict, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
@@ -44,12 +44,12 @@ def flag_row(row: dict, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str,
         return out
     alignment = row["alignment"]
     if alignment == "omission":
-        if len(words(row["original_text"] or "")) >= cfg.min_words:
+        if len(content_words(row["original_text"] or "", ctx.glossary)) >= cfg.min_words:
             out.append(("omission", f"original segment {row['original_seg_ids'][0]} has no counterpart here: "
                                     f"“{_short(row['original_text'])}”"))
         return out
     text = row["text"] or ""
-    if alignment == "addition" and len(words(text)) >= cfg.min_words:
+    if alignment == "addition" and len(content_words(text, ctx.glossary)) >= cfg.min_words:
         out.append(("addition", "no counterpart in the original article"))
     out += _language_flags(row, text, ctx, cfg)
     if row.get("first_in_group"):
@@ -58,21 +58,51 @@ def flag_row(row: dict, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str,
     return out
 
 
+def copied_run(variant: str, original: str) -> list[str]:
+    """The longest run of words that ``variant`` copies from ``original``, names and code aside."""
+    v = [fold(w) for w in words(prose(variant))]
+    o = [fold(w) for w in words(prose(original))]
+    m = difflib.SequenceMatcher(a=v, b=o, autojunk=False).find_longest_match(0, len(v), 0, len(o))
+    return words(prose(variant))[m.a:m.a + m.size]
+
+
 def _language_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    flags = _detected_language_flags(row, text, ctx, cfg)
+    original = row.get("original_text")
+    if flags or ctx.comparable or not original or ctx.expected_lang == cfg.source_lang:
+        return flags
+    # a translated sentence that carries a stretch of its English original word for word
+    run = copied_run(text, original)
+    content = content_words(text, ctx.glossary)
+    if len(run) >= cfg.partial_min_copied_words and len(run) < 0.8 * max(1, len(content)):
+        return [("partially_translated", f"copies {len(run)} words of the original untranslated: "
+                                         f"“{_short(' '.join(run), 60)}”")]
+    return flags
+
+
+def _detected_language_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
     expected, lang, conf = ctx.expected_lang, row["lang"], row["lang_confidence"]
     if lang is None or expected == cfg.source_lang and lang == expected:
         return []
     spans = row.get("spans") or []
-    span_words = Counter()
+    span_words: Counter[str] = Counter()
     for s in spans:
-        span_words[s["lang"]] += len(words(text[s["start"]:s["end"]]))
-    mixed = (span_words.get(expected, 0) >= cfg.partial_min_span_words
-             and sum(n for lg, n in span_words.items() if lg != expected) >= cfg.partial_min_span_words)
+        span_words[s["lang"]] += len(content_words(text[s["start"]:s["end"]], ctx.glossary))
+    # only the source language counts as the other half: lingua's spans confuse Swedish with its
+    # neighbours (nb, da, de), which is not what a half-translated sentence looks like
+    mixed = (expected != cfg.source_lang and span_words.get(expected, 0) >= cfg.partial_min_span_words
+             and span_words.get(cfg.source_lang, 0) >= cfg.partial_min_span_words)
     if mixed:
         parts = ", ".join(f"{lg} “{_short(text[s['start']:s['end']], 40)}”"
                           for s in spans for lg in [s["lang"]])
         return [("partially_translated", f"mixes languages where {expected} was expected: {parts}")]
-    if lang == expected or conf is None or conf < cfg.min_lang_confidence:
+    if spans:
+        # a mixed segment is untranslated only when the expected language holds (almost) nothing
+        if span_words.get(expected, 0) >= cfg.partial_min_span_words or span_words.get(
+                cfg.source_lang, 0) < cfg.min_words:
+            return []
+        lang = cfg.source_lang
+    elif lang == expected or conf is None or conf < cfg.min_lang_confidence:
         return []
     content = content_words(text, ctx.glossary)
     if len(content) < cfg.min_words:
@@ -117,7 +147,7 @@ def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig
     group_text = row.get("group_text") or text
     if not original:
         return out
-    o_nums, v_nums = Counter(numbers(original)), Counter(numbers(group_text))
+    o_nums, v_nums = Counter(numbers(prose(original))), Counter(numbers(prose(group_text)))
     if o_nums != v_nums and (o_nums or v_nums):
         missing = ", ".join(sorted((o_nums - v_nums).elements()))
         extra = ", ".join(sorted((v_nums - o_nums).elements()))

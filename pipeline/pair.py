@@ -13,14 +13,11 @@ is the variant.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .config import PairConfig
-from .text import fold, names, numbers, words
-
-CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+)")
+from .text import CODE_RE, fold, names, numbers, words
 
 
 @dataclass(frozen=True)
@@ -47,8 +44,8 @@ def anchors(text: str) -> set[str]:
     """Evidence that survives translation: numbers, names, code-like tokens, long-word stems."""
     out = {"#" + n for n in numbers(text)}
     out |= {"@" + fold(n) for n in names(text)}
-    out |= {"$" + m.group(0).lower() for m in CODE_RE.finditer(text)}
-    out |= {fold(w)[:5] for w in words(text) if len(w) >= 7}
+    out |= {"$" + m.group(0).lower().split("=")[0] for m in CODE_RE.finditer(text)}
+    out |= {fold(w) for w in words(text) if len(w) >= 4}
     return out
 
 
@@ -58,40 +55,47 @@ def _length_score(a: str, b: str) -> float:
 
 
 class _Index:
-    """Inverted index of original articles by anchor, with idf weights."""
+    """Inverted index of original articles by anchor, with idf weights.
 
-    def __init__(self, originals: list[ArticleText]) -> None:
+    A candidate's score is the F1 of two recalls: the share of the variant's evidence found in
+    the original, and the share of the original's evidence found in the variant, each counted
+    only over evidence that can match at all (a Swedish function word never occurs in an English
+    original, so it does not dilute the score), weighted by idf; the length ratio breaks ties.
+    """
+
+    def __init__(self, originals: list[ArticleText], variants: list[ArticleText]) -> None:
         self.originals = originals
         self.features = [anchors(a.title + " " + a.body) for a in originals]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, feats in enumerate(self.features):
             for f in feats:
                 self.postings[f].append(i)
+        self.cap = max(50, len(originals) // 20)  # features in more originals than this do not discriminate
         n = max(1, len(originals))
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
-
-    def weight(self, feats: set[str]) -> float:
-        return sum(self.idf.get(f, math.log(1 + len(self.originals))) for f in feats)
+        self.variant_vocab: dict[str, set[str]] = defaultdict(set)  # per language of the variants
+        for v in variants:
+            self.variant_vocab[v.lang] |= anchors(v.title + " " + v.body)
 
     def scores(self, art: ArticleText, allowed: set[int] | None = None) -> list[tuple[float, int]]:
-        feats = anchors(art.title + " " + art.body)
+        feats = {f for f in anchors(art.title + " " + art.body)
+                 if f in self.postings and len(self.postings[f]) <= self.cap}
+        matchable_v = sum(self.idf[f] for f in feats)
         shared: Counter[int] = Counter()
         for f in feats:
-            posting = self.postings.get(f)
-            if posting is None or len(posting) > 50:  # too common to tell articles apart
-                continue
-            for i in posting:
+            for i in self.postings[f]:
                 if allowed is None or i in allowed:
                     shared[i] += self.idf[f]
-        if allowed is not None:
-            for i in allowed:
-                shared.setdefault(i, 0.0)
+        for i in allowed or ():
+            shared.setdefault(i, 0.0)
         out = []
-        wa = self.weight(feats)
+        vocab = self.variant_vocab[art.lang]
         for i, s in shared.items():
-            wb = self.weight(self.features[i])
-            jac = s / max(1e-9, wa + wb - s)
-            score = 0.8 * jac + 0.2 * _length_score(art.body, self.originals[i].body) * (1.0 if s > 0 else 0.0)
+            matchable_o = sum(self.idf[f] for f in self.features[i]
+                              if f in vocab and len(self.postings[f]) <= self.cap)
+            r_v, r_o = s / max(1e-9, matchable_v), s / max(1e-9, matchable_o)
+            f1 = 2 * r_v * r_o / max(1e-9, r_v + r_o)
+            score = 0.85 * f1 + 0.15 * _length_score(art.body, self.originals[i].body) * (1.0 if s > 0 else 0.0)
             out.append((score, i))
         out.sort(key=lambda x: (-x[0], x[1]))
         return out
@@ -117,7 +121,7 @@ def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str 
     _find_same_language_variants(auto, articles, role, cfg)
 
     originals = [a for a in articles if role[a.article_id] == "original"]
-    index = _Index(originals)
+    index = _Index(originals, [a for a in articles if role[a.article_id] == "variant"])
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(originals):
         by_doc[o.doc_path].append(i)

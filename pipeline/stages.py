@@ -111,7 +111,7 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: dict[str, str | None
                    pl.col("text").str.len_chars().sum().alias("chars")))
     infos = [BlockInfo(d, b, k, t, c, lg) for d, b, k, t, c, lg in
              blocks.select("doc_path", "block_idx", "kind", "text", "chrome", "lang").iter_rows()]
-    labels = label_boilerplate(infos, bp_cfg)
+    labels = label_boilerplate(infos, bp_cfg, manifest_lang)
     slugs = document_slugs(blocks["doc_path"].unique(maintain_order=True).to_list())
 
     by_doc: dict[str, list[tuple]] = defaultdict(list)

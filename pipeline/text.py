@@ -51,6 +51,14 @@ def names(text: str) -> set[str]:
     return found
 
 
+CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+|<[^>\s]+>)")
+
+
+def prose(text: str) -> str:
+    """``text`` without URLs, e-mail addresses, command options and paths."""
+    return CODE_RE.sub(" ", URL_RE.sub(" ", text))
+
+
 def strip_quotes(text: str) -> str:
     """``text`` without quoted passages (“…”, "…", «…»)."""
     return QUOTE_SPAN_RE.sub(" ", text)

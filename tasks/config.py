@@ -25,12 +25,14 @@ class tqa(luigi.Config):  # noqa: N801 — the section name
 class extract(luigi.Config):  # noqa: N801
     max_file_mb = luigi.FloatParameter(default=10.0)
     title_max_words = luigi.IntParameter(default=20)
+    fallback_encodings = luigi.Parameter(default="cp1252")
 
 
 class langid(luigi.Config):  # noqa: N801
-    languages = luigi.Parameter(default="en,sv,da,nb,de,fr,es,it,nl,fi,pt,pl")
+    languages = luigi.Parameter(default="en,sv")
     min_letters = luigi.IntParameter(default=4)
     span_min_words = luigi.IntParameter(default=8)
+    span_fold_words = luigi.IntParameter(default=4)
 
 
 class boilerplate(luigi.Config):  # noqa: N801
@@ -46,7 +48,7 @@ class pair(luigi.Config):  # noqa: N801
     min_score = luigi.FloatParameter(default=0.25)
     min_margin = luigi.FloatParameter(default=0.05)
     target_min_share = luigi.FloatParameter(default=0.2)
-    same_lang_min_similarity = luigi.FloatParameter(default=0.45)
+    same_lang_min_similarity = luigi.FloatParameter(default=0.85)
 
 
 class align(luigi.Config):  # noqa: N801
@@ -59,6 +61,7 @@ class flags(luigi.Config):  # noqa: N801
     min_words = luigi.IntParameter(default=4)
     min_lang_confidence = luigi.FloatParameter(default=0.5)
     partial_min_span_words = luigi.IntParameter(default=3)
+    partial_min_copied_words = luigi.IntParameter(default=5)
     garbled_max_chrf = luigi.FloatParameter(default=30.0)
     garbled_max_similarity = luigi.FloatParameter(default=0.08)
     spun_min_substitutions = luigi.IntParameter(default=1)
@@ -110,12 +113,12 @@ def source_lang() -> str:
 
 def extract_config() -> pc.ExtractConfig:
     c = extract()
-    return _build(lambda: pc.ExtractConfig(c.max_file_mb, c.title_max_words))
+    return _build(lambda: pc.ExtractConfig(c.max_file_mb, c.title_max_words, _tuple(c.fallback_encodings)))
 
 
 def langid_config() -> pc.LangIdConfig:
     c = langid()
-    return _build(lambda: pc.LangIdConfig(_tuple(c.languages), c.min_letters, c.span_min_words))
+    return _build(lambda: pc.LangIdConfig(_tuple(c.languages), c.min_letters, c.span_min_words, c.span_fold_words))
 
 
 def boilerplate_config() -> pc.BoilerplateConfig:
@@ -139,6 +142,7 @@ def align_config() -> pc.AlignConfig:
 def flag_config() -> pc.FlagConfig:
     c = flags()
     return _build(lambda: pc.FlagConfig(source_lang(), c.min_words, c.min_lang_confidence, c.partial_min_span_words,
+                                        c.partial_min_copied_words,
                                         c.garbled_max_chrf, c.garbled_max_similarity, c.spun_min_substitutions,
                                         c.fuzzy_term_min_skeleton))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -65,6 +65,11 @@ class Snapshot:
         if self.has_manifest:
             self.manifest, probs = parse_manifest(_read_text(manifest_file, self.problems), paths)
             self.problems += probs
+        manifest_langs = {e.lang for e in self.manifest.values() if e.lang}
+        langid_cfg = self.configs["langid"]
+        if manifest_langs - set(langid_cfg.languages):
+            self.configs = {**self.configs, "langid": replace(
+                langid_cfg, languages=(*langid_cfg.languages, *sorted(manifest_langs - set(langid_cfg.languages))))}
         glossary_file = self.root / "glossary.csv"
         self.glossary = ()
         if glossary_file.is_file():

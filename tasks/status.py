@@ -25,7 +25,7 @@ def _version(dist: str) -> str:
 
 def tool_signature(snap: Snapshot) -> str:
     """tqa version, the libraries whose behaviour shapes the results, and the settings digest."""
-    libs = ("lingua-language-detector", "sentencex", "sacrebleu", "selectolax", "polars")
+    libs = ("lingua-language-detector", "blingfire", "sacrebleu", "selectolax", "polars")
     parts = [f"tqa:{__version__}"] + [f"{d}:{_version(d)}" for d in libs]
     parts.append("cfg:" + text_digest(
         snap.cfg("source_lang", "extract", "langid", "boilerplate", "pair", "align", "flags", "gate")))
