@@ -86,7 +86,7 @@ class PairConfig:
 @dataclass(frozen=True)
 class AlignConfig:
     gap_cost: float = 0.25
-    merge_cost: float = 0.05
+    merge_cost: float = 0.15
     band: int = 12
 
     def __post_init__(self) -> None:

@@ -134,11 +134,18 @@ def substitutions(variant: str, original: str) -> list[tuple[str, str, str]]:
         ow, vw = on[i1:i2], vn[j1:j2]
         if not all(_SUB_RE.fullmatch(w) for w in ow + vw):
             continue
-        if len(ow) == len(vw) and all(a[:4] == b[:4] for a, b in zip(ow, vw, strict=True)):
-            continue
+        if any(_same_stem(a, b) for a in ow for b in vw):
+            continue  # an inflection ("bans" -> "is banning"), not a synonym
         context = " ".join(v[max(0, j1 - 2): j2 + 2])
         out.append((" ".join(o[i1:i2]), " ".join(v[j1:j2]), context))
     return out
+
+
+def _same_stem(a: str, b: str) -> bool:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n >= 3 and n >= 0.6 * min(len(a), len(b))
 
 
 def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
@@ -163,8 +170,9 @@ def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig
         else:
             subs = substitutions(compare_text, original)
             if len(subs) >= cfg.spun_min_substitutions:
-                shown = "; ".join(f"“{a}” → “{b}” in “{c}”" for a, b, c in subs[:4])
-                out.append(("garbled", f"word substitutions break the original phrasing: {shown}"))
+                shown = "; ".join(f"“{a}” → “{b}” in “{c}”" for a, b, c in subs[:8])
+                more = f"; and {len(subs) - 8} more" if len(subs) > 8 else ""
+                out.append(("garbled", f"{len(subs)} word substitutions break the original phrasing: {shown}{more}"))
     elif not ctx.comparable and row.get("align_score") is not None and row["alignment"] == "1:1":
         if (row["align_score"] < cfg.garbled_max_similarity and len(words(group_text)) >= 2 * cfg.min_words
                 and len(words(original)) >= 2 * cfg.min_words):

@@ -53,7 +53,7 @@ class pair(luigi.Config):  # noqa: N801
 
 class align(luigi.Config):  # noqa: N801
     gap_cost = luigi.FloatParameter(default=0.25)
-    merge_cost = luigi.FloatParameter(default=0.05)
+    merge_cost = luigi.FloatParameter(default=0.15)
     band = luigi.IntParameter(default=12)
 
 

@@ -1,0 +1,212 @@
+"""The pure stages on real text: extraction, numbers, names, alignment, flags, gate, configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.align import align_segments
+from pipeline.article_audit import audit_article
+from pipeline.config import AlignConfig, ExtractConfig, FlagConfig, GateConfig, PairConfig
+from pipeline.discover import parse_glossary, parse_manifest
+from pipeline.errors import ConfigurationError, InputError
+from pipeline.extract import decode, extract_blocks
+from pipeline.flags import copied_run, substitutions
+from pipeline.gate import article_verdict
+from pipeline.score import LexicalScorer
+from pipeline.text import normalize_number, numbers, skeleton
+
+from .conftest import DEMO
+
+CFG = ExtractConfig()
+
+# A paragraph of the English seed and its synonym-spun rewrite (seed 001 spins this very article).
+ORIGINAL = ("With the specter of a full ban of the app looming, TikTok is working to assure advertisers that "
+            "everything will be okay, while it's also rallying support from high-profile users, in an effort "
+            "to sway influential opinions, and hopefully win a stay of execution in the US.")
+SPUN = ("With the specter of a full ban of the app looming, TikTok is working to assure advertisers that "
+        "everything will be okay, whereas it's additionally rallying help from high-profile customers, in an try "
+        "to sway influential opinions, and hopefully win a keep of execution within the US.")
+
+EN = ["TikTok has partnered with brand suitability platform Zefr on a new brand safety offering.",
+      "The solution will provide advertisers with insights into the content of videos.",
+      "Zefr's process utilizes audio, text and frame-level video analysis.",
+      "The new integration is available to advertisers in the US, with more regions to follow in 2022."]
+SV = ["TikTok har inlett ett samarbete med plattformen Zefr om ett nytt erbjudande för varumärkessäkerhet.",
+      "Zefrs process använder ljud, text och videoanalys på bildrutenivå.",
+      "Den nya integrationen är tillgänglig för annonsörer i USA, och fler regioner följer under 2022."]
+
+
+def test_text_pages_keep_titles_lists_and_quotes():
+    blocks = extract_blocks((DEMO / "004_4930b3a46073390e.txt").read_text(encoding="utf-8"), "txt", CFG)
+    kinds = {b.text: b.kind for b in blocks}
+    assert kinds["Continue Reading"] == "title"
+    assert kinds["A 90-day subscription to Adobe Premiere Rush"] == "list_item"
+    assert any(b.kind == "quote" and b.text.startswith("“The account referenced") for b in blocks)
+    assert blocks[1].kind == "title" and blocks[1].new_section
+
+
+def test_hard_wrapped_text_is_joined():
+    text = ("Stockholm är Sveriges huvudstad och landets största stad, och den\n"
+            "ligger där Mälaren möter Östersjön.\n\nGamla stan är den äldsta delen av staden.\n")
+    blocks = extract_blocks(text, "txt", CFG)
+    assert [b.text for b in blocks] == [
+        "Stockholm är Sveriges huvudstad och landets största stad, och den ligger där Mälaren möter Östersjön.",
+        "Gamla stan är den äldsta delen av staden."]
+
+
+def test_html_blocks_and_chrome():
+    html = ("<html><head><title>x</title><script>var a = '<p>not text</p>';</script></head><body>"
+            "<header><nav><a href='/'>Hem</a> | <a href='/om'>Om oss</a></nav></header>"
+            "<article><h1>TikTok testar e-handel</h1><p>TikTok har lanserat en ny <b>funktion</b>.</p>"
+            "<ul><li><p>Presentkort</p></li><li>Prenumerationer</li></ul>"
+            "<blockquote><p>Vi vill ge användarna en plattform.</p></blockquote></article>"
+            "<footer>Prenumerera på vårt nyhetsbrev</footer></body></html>")
+    blocks = extract_blocks(html, "html", CFG)
+    assert [(b.kind, b.text, b.chrome) for b in blocks] == [
+        ("paragraph", "Hem | Om oss", True),
+        ("title", "TikTok testar e-handel", False),
+        ("paragraph", "TikTok har lanserat en ny funktion.", False),
+        ("list_item", "Presentkort", False),
+        ("list_item", "Prenumerationer", False),
+        ("quote", "Vi vill ge användarna en plattform.", False),
+        ("paragraph", "Prenumerera på vårt nyhetsbrev", True)]
+
+
+def test_markdown_blocks_skip_code():
+    md = ("# Meta publicerar en guide\n\nGuiden finns på *21* språk.\n\n- Lösenord\n- Tvåstegsverifiering\n\n"
+          "> Säkerhet först.\n\n```\npip install tqa\n```\n")
+    blocks = extract_blocks(md, "md", CFG)
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("title", "Meta publicerar en guide"), ("paragraph", "Guiden finns på 21 språk."),
+        ("list_item", "Lösenord"), ("list_item", "Tvåstegsverifiering"), ("quote", "Säkerhet först.")]
+
+
+def test_decode_rejects_what_is_not_text():
+    with pytest.raises(InputError, match="empty"):
+        decode(b"  \n", CFG)
+    with pytest.raises(InputError, match="binary"):
+        decode(b"\x7fELF\x02\x01\x01\x00\x00\x00" * 20, CFG)
+    with pytest.raises(InputError, match="over the limit"):
+        decode(b"a" * (2 * 2**20), ExtractConfig(max_file_mb=1))
+    decoded = decode("Gamla stan är den äldsta delen av staden.".encode("cp1252"), CFG)
+    assert decoded.text == "Gamla stan är den äldsta delen av staden." and "cp1252" in decoded.warning
+
+
+@pytest.mark.parametrize("token, value", [("1,000", "1000"), ("10 000", "10000"), ("2.500.000", "2500000"),
+                                          ("1,5", "1.5"), ("1.5", "1.5"), ("2022", "2022")])
+def test_numbers_are_normalized_across_conventions(token, value):
+    assert normalize_number(token) == value
+
+
+def test_numbers_ignore_urls():
+    assert numbers("We hired nearly 1,000 people, see https://example.com/2020/05 for 10 000 more") == ["1000", "10000"]
+
+
+def test_brand_skeletons():
+    assert skeleton("Tick tack") == skeleton("TikTok")
+    assert skeleton("You Tube") == skeleton("YouTube")
+    assert skeleton("Bite Dance") == skeleton("ByteDance")
+    assert skeleton("Twitter") != skeleton("TikTok")
+
+
+def test_spun_substitutions_are_found_and_inflections_are_not():
+    subs = substitutions(SPUN, ORIGINAL)
+    pairs = {(a.lower(), b.lower()) for a, b, _ in subs}
+    assert ("stay", "keep") in pairs and ("effort", "try") in pairs
+    assert any("keep of execution" in context for _, _, context in subs)
+    assert substitutions("TikTok is banning the apps.", "TikTok bans the app.") == []
+
+
+def test_copied_run_finds_english_left_in_a_swedish_sentence():
+    run = copied_run("Använd utformatet definierat av FÄLTLISTA, or print all fields if FIELD_LIST is omitted.",
+                     "--output[=FIELD_LIST] use the output format defined by FIELD_LIST, or print all fields if "
+                     "FIELD_LIST is omitted.")
+    assert run == ["or", "print", "all", "fields", "if", "FIELD", "LIST", "is", "omitted"]
+
+
+def test_alignment_finds_the_omitted_sentence():
+    groups = align_segments(SV, EN, same_language=False, cfg=AlignConfig())
+    assert [(g.variant, g.original) for g in groups] == [((0,), (0,)), ((), (1,)), ((1,), (2,)), ((2,), (3,))]
+    assert groups[1].kind == "omission"
+
+
+def _segments(texts, block="paragraph", lang="sv"):
+    return [{"seg_id": i, "block": block, "text": t, "lang": lang, "lang_confidence": 0.99, "spans": []}
+            for i, t in enumerate(texts)]
+
+
+def test_spun_variant_is_garbled_and_copy_is_not():
+    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "en",
+               "original_article_id": "o", "original_path": "o.txt"}
+    rows = audit_article(article, _segments([SPUN, EN[1]], lang="en"), _segments([ORIGINAL, EN[1]], lang="en"), (),
+                         AlignConfig(), FlagConfig(), LexicalScorer(), original_lang="en")
+    assert "garbled" in rows[0]["flags"]
+    assert "“stay” → “keep”" in rows[0]["reasons"][rows[0]["flags"].index("garbled")]
+    assert rows[0]["chrf"] is not None and rows[0]["chrf"] < 100
+    assert rows[1]["flags"] == [] and rows[1]["chrf"] == 100.0
+
+
+def test_translation_without_back_translation_has_null_scores():
+    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "sv",
+               "original_article_id": "o", "original_path": "o.txt"}
+    rows = audit_article(article, _segments(SV), _segments(EN, lang="en"), ("TikTok",), AlignConfig(), FlagConfig(),
+                         LexicalScorer(), original_lang="en")
+    assert all(r["bleu"] is None and r["chrf"] is None and r["ter"] is None for r in rows)
+    omitted = [r for r in rows if r["alignment"] == "omission"]
+    assert len(omitted) == 1 and omitted[0]["original_text"] == EN[1] and omitted[0]["flags"] == ["omission"]
+    assert all(r["flags"] == [] for r in rows if r["alignment"] != "omission")
+
+
+def test_number_mismatch_and_missing_term():
+    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "sv",
+               "original_article_id": "o", "original_path": "o.txt"}
+    variant = ["Tick Tack har inlett ett samarbete med plattformen Zefr om ett nytt erbjudande.",
+               "Den nya integrationen är tillgänglig för annonsörer i USA, och fler regioner följer under 2023."]
+    original = [EN[0], EN[3]]
+    rows = audit_article(article, _segments(variant), _segments(original, lang="en"), ("TikTok",), AlignConfig(),
+                         FlagConfig(), LexicalScorer(), original_lang="en")
+    assert "term_violation" in rows[0]["flags"]
+    assert "number_mismatch" in rows[1]["flags"]
+    reason = rows[1]["reasons"][rows[1]["flags"].index("number_mismatch")]
+    assert "2022" in reason and "2023" in reason
+
+
+def test_gate_policy():
+    cfg = GateConfig()
+    assert article_verdict("variant", {"untranslated": 1}, 10, cfg) == ("pass", [])
+    verdict, reasons = article_verdict("variant", {"untranslated": 3, "term_violation": 1}, 10, cfg)
+    assert verdict == "fail" and len(reasons) == 2 and reasons[0].startswith("untranslated: 3 of 10")
+    assert article_verdict("original", {"untranslated": 10}, 10, cfg) == ("pass", [])
+    with pytest.raises(ConfigurationError, match="boilerplat"):
+        GateConfig(fail_on={"boilerplate": 0.1})
+
+
+def test_bad_config_values_name_the_key():
+    with pytest.raises(ConfigurationError, match=r"\[pair\] min_score = 1.5"):
+        PairConfig(min_score=1.5)
+
+
+def test_unknown_luigi_cfg_key_is_an_error(luigi_overrides):
+    from tasks.config import all_configs
+
+    luigi_overrides({"flags": {"garbled_max_chfr": 20}})
+    with pytest.raises(ConfigurationError, match=r"\[flags\] garbled_max_chfr: unknown key"):
+        all_configs()
+
+
+def test_manifest_rows_are_checked():
+    text = ("path,lang,original\nsv/a.txt,sv-SE,en/a.txt\nsv/b.txt,svenska,en/gone.txt\nen/a.txt,en,\n"
+            "sv/c.txt,sv\n")
+    entries, problems = parse_manifest(text, {"sv/a.txt", "sv/b.txt", "en/a.txt", "sv/c.txt"})
+    assert entries["sv/a.txt"].lang == "sv" and entries["sv/a.txt"].original == "en/a.txt"
+    assert entries["sv/b.txt"].original is None and entries["sv/b.txt"].role == "variant"
+    messages = " | ".join(p.error for p in problems)
+    assert "'svenska'" in messages and "en/gone.txt" in messages and "line 5" in messages
+    _, problems = parse_manifest("file,language\nx,y\n", {"x"})
+    assert "expected 'path,lang,original'" in problems[0].error
+
+
+def test_glossary():
+    terms, problems = parse_glossary((DEMO / "glossary.csv").read_text(encoding="utf-8"))
+    assert {"TikTok", "ByteDance", "Douyin", "Meta", "Instagram", "WhatsApp", "Twitter", "YouTube",
+            "LinkedIn"} <= set(terms) and problems == []
