@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def copy_corpus(corpus: Path, dest: Path, manifest: bool) -> Path:
 def tqa_command(explicit: str | None) -> list[str]:
     """The ``tqa`` console script: ``--tqa``, else the one beside this Python, else PATH."""
     if explicit:
-        return [explicit]
+        return shlex.split(explicit)
     here = Path(sys.executable).parent / "tqa"
     if here.is_file():
         return [str(here)]
