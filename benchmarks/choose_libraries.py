@@ -400,8 +400,8 @@ def run_html(seeds: Path, size: int) -> None:
 
 # =========================================================================== (c) encodings
 def run_encoding(big_mb: int) -> None:
-    from charset_normalizer import from_bytes
     import charset_normalizer
+    from charset_normalizer import from_bytes
     print("\n## (c) Encoding detection with charset-normalizer\n")
     compiled = any(p.suffix == ".so" for p in Path(charset_normalizer.__file__).parent.iterdir())
     print(f"charset-normalizer {version('charset-normalizer')} "

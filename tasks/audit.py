@@ -23,8 +23,14 @@ import polars as pl
 from pipeline import __version__
 from pipeline.discover import text_digest
 from pipeline.report import render_article, render_index
-from pipeline.stages import (SourceFile, audit_articles, extract_documents, identify_languages, pair_corpus,
-                             structure_corpus)
+from pipeline.stages import (
+    SourceFile,
+    audit_articles,
+    extract_documents,
+    identify_languages,
+    pair_corpus,
+    structure_corpus,
+)
 
 from . import config as cfg
 from .snapshot import Snapshot
@@ -266,7 +272,7 @@ class AuditCorpus(TqaTask):
                                     .output()["structure"].path)
         shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
         doc_state = {d: text_digest(*map(str, rows)) for (d,), rows in
-                     ((k, g.select("article_id", "seg_id", "block").rows()) for k, g in
+                     ((k, g.select("article_id", "seg_id", "block", "boilerplate_reason").rows()) for k, g in
                       structure.group_by("doc_path", maintain_order=True))}
         art_state: dict[str, list[str]] = {}
         originals: dict[int, set[str]] = {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -42,8 +41,13 @@ def audit(args: argparse.Namespace) -> int:
     if not corpus.is_dir():
         print(f"tqa: corpus folder {corpus} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents and False:
-        print("tqa: --out must not be the corpus folder", file=sys.stderr)
+    if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents:
+        print(f"tqa: --out {out} is inside the corpus {corpus}; its pages would be audited next time",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if out.is_dir() and any(out.iterdir()) and not (out / ".tqa").is_dir() and not (out / "summary.json").is_file():
+        print(f"tqa: --out {out} exists and is not a tqa report; choose a new or empty folder "
+              f"(tqa replaces the files it writes there)", file=sys.stderr)
         return EXIT_USAGE
     if args.workers < 1:
         print("tqa: --workers must be at least 1", file=sys.stderr)
@@ -56,9 +60,12 @@ def audit(args: argparse.Namespace) -> int:
 
     forget_snapshots()
     try:
-        snapshot(str(corpus))  # validates the configuration before any work
+        snap = snapshot(str(corpus))  # validates the configuration before any work
     except ConfigurationError as exc:
         print(f"tqa: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not snap.documents:
+        print(f"tqa: no .txt, .html, .htm or .md documents in {corpus}", file=sys.stderr)
         return EXIT_USAGE
     kwargs = {"workers": args.workers, "detailed_summary": True, "log_level": "WARNING"}
     if args.scheduler_url:
@@ -102,7 +109,7 @@ def gate(report: Path) -> int:
     if verdict == "pass":
         print(f"gate: PASS — {len(articles)} articles")
         return EXIT_OK
-    print(f"gate: FAIL")
+    print("gate: FAIL")
     for a in articles:
         if a["verdict"] == "fail":
             print(f"  {a['article_id']} ({a['doc_path']}):")

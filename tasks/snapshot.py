@@ -12,8 +12,16 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import describe
-from pipeline.discover import (Document, InputProblem, ManifestEntry, content_digest, parse_glossary,
-                               parse_manifest, shard_of, text_digest)
+from pipeline.discover import (
+    Document,
+    InputProblem,
+    ManifestEntry,
+    content_digest,
+    parse_glossary,
+    parse_manifest,
+    shard_of,
+    text_digest,
+)
 
 _HASH_CACHE: dict[str, tuple[int, int, str]] = {}  # absolute path -> (size, mtime_ns, digest)
 

@@ -9,6 +9,7 @@ from pipeline.discover import text_digest
 
 from .snapshot import Snapshot
 
+
 def model_stage_status(snap: Snapshot) -> dict[str, str]:
     """Status of the model stages. Back-translation and COMET are not wired into this release yet,
     so they are reported as skipped, with the reason, rather than silently absent."""

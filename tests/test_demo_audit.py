@@ -145,3 +145,16 @@ def test_cli_audit_prints_verdict_and_index(demo_copy, tmp_path):
     proc = subprocess.run([*TQA, "audit", str(tmp_path / "missing"), "--out", str(out)], capture_output=True,
                           text=True, cwd=ROOT)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_cli_refuses_to_write_into_the_corpus_or_a_foreign_folder(demo_copy, tmp_path):
+    proc = subprocess.run([*TQA, "audit", str(demo_copy), "--out", str(demo_copy / "report")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "inside the corpus" in proc.stderr
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "index.html").write_text("<p>my own page</p>", encoding="utf-8")
+    proc = subprocess.run([*TQA, "audit", str(demo_copy), "--out", str(foreign)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 2 and "not a tqa report" in proc.stderr
+    assert (foreign / "index.html").read_text(encoding="utf-8") == "<p>my own page</p>"
