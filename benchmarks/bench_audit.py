@@ -36,10 +36,14 @@ The corpus
 What is measured (one run, in this order)
     cold       ``python -m tasks.cli audit`` on an empty report folder, as a subprocess under
                ``/usr/bin/time -v`` (peak RSS); wall time and segments/second, where segments
-               are the rows of ``segments.parquet`` with a non-null ``text``
+               are the rows of ``segments.parquet`` with a non-null ``text`` (without GNU time,
+               peak RSS comes from ``getrusage(RUSAGE_CHILDREN)``).  With ``--workers 1`` the
+               cold time is also split by stage, from the times the work files under
+               ``REPORT/.tqa`` were written (tasks run one after another).
     no-change  the same command again, nothing changed
     1% change  one sentence (real text, in the page's language) appended to 1% of the
-               documents, then the same command again
+               documents, then the same command again; the work files rewritten are counted
+               per stage
     yardstick  (i) ``pipeline.langid.identify`` over every segment text of the report, with
                the audit's own ``[langid]`` settings, in a fresh subprocess (interpreter start,
                imports and model loading count as they do in the audit), plus (ii) sacrebleu
@@ -53,8 +57,14 @@ The Luigi task count is derived from ``summary.json`` (``run.shards``): 4 tasks 
 (extract, langid, audit, report) plus 3 corpus-wide ones (structure, pair, the corpus).
 
 ``--profile`` then runs the cold audit once more under ``cProfile`` (``--workers 1``, a fresh
-report folder) and prints the 30 functions with the largest cumulative time.  ``--json PATH``
-writes every figure to PATH.
+report folder) and prints the 30 functions with the largest cumulative time, then the 30 with
+the largest own time.  ``--json PATH`` writes every figure to PATH.
+
+Reading the last lines: copies of one text recur across documents, so the audit labels their
+short paragraphs (12 words or fewer) as recurring boilerplate; an article left with no other
+body text then merges with the next one.  "pages split into the articles written" and "pairs
+found as intended" show how much of the corpus this affects; it is a property of a multiplied
+corpus, not a fault the corpus was built to contain.
 """
 
 from __future__ import annotations
@@ -174,7 +184,7 @@ def _cap(text: str) -> str:
 
 
 def _same_title(a: str, b: str) -> bool:
-    norm = lambda s: re.sub(r"\W+", "", s.lower())  # noqa: E731
+    norm = lambda s: re.sub(r"\W+", "", s.lower())
     return norm(a) == norm(b)
 
 
@@ -218,7 +228,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ\"“])", text) if s]
 
 
-def _body_index(paras: list, rng: random.Random, min_words: int = 8, need=None) -> int | None:  # noqa: ANN001
+def _body_index(paras: list, rng: random.Random, min_words: int = 8, need=None) -> int | None:
     cands = [i for i, (b, o, v) in enumerate(paras)
              if b == "paragraph" and o and v and len(v.split()) >= min_words and (need is None or need(o, v))]
     return rng.choice(cands) if cands else None
@@ -462,6 +472,7 @@ def run_audit(corpus: Path, out: Path, workers: int, log: Path, profile: Path | 
     if gnu_time and not profile:
         cmd = [gnu_time, "-v", "-o", str(timefile)] + cmd
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.time()
     t0 = time.perf_counter()
     with open(log, "w", encoding="utf-8") as f:
         proc = subprocess.run(cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT, check=False)
@@ -477,7 +488,7 @@ def run_audit(corpus: Path, out: Path, workers: int, log: Path, profile: Path | 
     if proc.returncode != 0:
         sys.stderr.write(log.read_text(encoding="utf-8")[-4000:])
         raise SystemExit(f"tqa audit exited with {proc.returncode}; see {log}")
-    return {"wall_s": wall, "peak_rss_kib": rss_kib, "rss_source": how, "rc": proc.returncode}
+    return {"wall_s": wall, "peak_rss_kib": rss_kib, "rss_source": how, "rc": proc.returncode, "started": started}
 
 
 def work_files_since(out: Path, since: float) -> dict[str, tuple[int, int]]:
@@ -488,6 +499,28 @@ def work_files_since(out: Path, since: float) -> dict[str, tuple[int, int]]:
         files = [p for p in files if not p.name.endswith(".articles.parquet")]
         res[stage] = (sum(p.stat().st_mtime >= since for p in files), len(files))
     return res
+
+
+def stage_times(out: Path, t_start: float) -> dict[str, float]:
+    """Seconds per stage of a ``--workers 1`` run, from the times its work files were written.
+
+    Tasks run one after another, so a task's time is the gap between the last file of the task
+    before it and its own last file.  The first extract shard includes the start of the process
+    (imports, corpus scan, scheduling); the audit shards include the corpus task's own set-up.
+    """
+    ends: dict[tuple[str, str], float] = {}
+    for stage_dir in (out / ".tqa").iterdir():
+        for f in stage_dir.iterdir():
+            key = (stage_dir.name, f.name[:4] if stage_dir.name in ("extract", "langid", "audit", "report") else "")
+            ends[key] = max(ends.get(key, 0.0), f.stat().st_mtime)
+    finished = sorted((t, stage) for (stage, _), t in ends.items())
+    totals: dict[str, float] = {}
+    prev = t_start
+    for t, stage in finished:
+        totals[stage] = totals.get(stage, 0.0) + (t - prev)
+        prev = t
+    totals["corpus (merge, index, summary)"] = (out / "summary.json").stat().st_mtime - prev
+    return totals
 
 
 def langid_only(texts_path: str) -> None:
@@ -587,6 +620,19 @@ def print_profile(prof: Path, n: int = 30) -> None:
     stats.sort_stats("tottime").print_stats(n)
 
 
+def git_commit() -> str | None:
+    """The commit being measured (with "+dirty" when the work tree differs), if this is a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "pipeline", "tasks",
+                                "luigi.cfg"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def fmt_s(x: float) -> str:
     return f"{x:8.1f} s" if x >= 10 else f"{x:8.2f} s"
 
@@ -619,6 +665,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(out, ignore_errors=True)
     cold = run_audit(corpus.root, out, args.workers, work / "cold.log")
     print(f"cold audit: {cold['wall_s']:.1f} s", flush=True)
+    if args.workers == 1:
+        cold["stages_s"] = stage_times(out, cold["started"])
     counts = report_counts(out, corpus)
     cold_copy = work / "report-cold"  # the yardstick reads the cold run's segments
     cold_copy.mkdir(exist_ok=True)
@@ -646,10 +694,12 @@ def main(argv: list[str] | None = None) -> int:
          "summary.json " + ("rewritten (!)" if nochange["summary_rewritten"] else "untouched")),
         (f"after changing 1% ({len(touched)} docs)", fmt_s(changed["wall_s"]),
          "re-ran " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in changed["rerun"].items())),
+        *[(f"  {stage}", fmt_s(secs), "cold run, from work-file times") for stage, secs in
+          cold.get("stages_s", {}).items()],
         ("peak RSS, cold audit", f"{cold['peak_rss_kib'] / 1024:8.0f} MiB", cold["rss_source"]),
         ("yardstick: langid alone (subprocess)", fmt_s(yard["langid_wall_s"]),
-         f"{yard['texts']:,} texts; imports+read {yard['langid_inner']['imports_read_s']:.1f} s, "
-         f"model {yard['langid_inner']['model_s']:.1f} s, identify {yard['langid_inner']['identify_s']:.1f} s"),
+         (f"{yard['texts']:,} texts; imports+read {yard['langid_inner']['imports_read_s']:.1f} s, "
+          f"model {yard['langid_inner']['model_s']:.1f} s, identify {yard['langid_inner']['identify_s']:.1f} s")),
         ("yardstick: chrF++ all aligned groups", fmt_s(yard["chrf_all_s"]), f"{yard['chrf_groups']:,} groups"),
         ("yardstick total", fmt_s(yard["yardstick_s"]), "langid + chrF++ (all groups)"),
         ("  (chrF++ same-language groups only)", fmt_s(yard["chrf_same_lang_s"]),
@@ -664,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tqa audit benchmark — {counts['documents']} documents, {counts['articles']} articles "
           f"({counts['variant_articles']} variant, {counts['original_articles']} original), "
           f"{counts['shards']} shards -> ~{counts['luigi_tasks']} Luigi tasks, --workers {args.workers}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, commit {git_commit() or '?'}")
     print("-" * (width + 80))
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")
@@ -676,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{counts['pages_split_as_written']} of {counts['pages_written']} pages split into the articles written; "
           f"{counts['failing_articles']} articles fail, {len(corpus.faults)} faults injected, "
           f"{counts['errors']} input errors/warnings")
-    figures = {"pairs": args.pairs, "workers": args.workers, "cpus": os.cpu_count(), "seed": args.seed,
+    figures = {"commit": git_commit(), "pairs": args.pairs, "workers": args.workers, "cpus": os.cpu_count(), "seed": args.seed,
                "corpus": {"documents": corpus.documents, "bytes": corpus.bytes, "pages": corpus.pages,
                           "article_pairs": corpus.article_pairs, "units": corpus.units,
                           "faults": len(corpus.faults), "build_s": t_build},
