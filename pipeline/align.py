@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .config import AlignConfig
-from .text import CODE_RE, fold, names, numbers, words
+from .text import CODE_RE, fold, folded_words, names, numbers
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class SegFeatures:
 
 
 def features(text: str) -> SegFeatures:
-    ws = [fold(w) for w in words(text)]
+    ws = folded_words(text)
     anchor = {"#" + n for n in numbers(text)} | {"@" + fold(n) for n in names(text)}
     anchor |= {"$" + m.group(0).lower().split("=")[0] for m in CODE_RE.finditer(text)}
     return SegFeatures(len(text), frozenset(ws), frozenset(w[:5] for w in ws if len(w) >= 5),

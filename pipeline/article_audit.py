@@ -41,7 +41,9 @@ def audit_article(article: dict, segments: list[dict], original_segments: list[d
                   glossary: tuple[str, ...], align_cfg: AlignConfig, flag_cfg: FlagConfig,
                   scorer: LexicalScorer, original_lang: str | None = None,
                   backtranslations: dict[str, str] | None = None) -> list[dict]:
-    """Rows of segments.parquet for one article (``segments`` in seg_id order)."""
+    """Rows of segments.parquet for one article (``segments`` in seg_id order), with two private
+    keys for ``summarize_article``: ``lex_stats`` (sacrebleu statistics of the group, on its first
+    row) and ``boilerplate_reason``; ``SEGMENT_COLUMNS`` selects the contract's columns."""
     rows = [_base_row(article, s) for s in segments]
     paired = article["role"] == "variant" and original_segments is not None
     same_language = paired and (original_lang or article["lang"]) == article["lang"]
@@ -49,13 +51,16 @@ def audit_article(article: dict, segments: list[dict], original_segments: list[d
     comparable = same_language or (paired and bool(bt))
     if paired:
         rows = _aligned_rows(article, rows, original_segments or [], same_language, bt, align_cfg, scorer)
+    elif bt and article["role"] == "variant":
+        for row in rows:  # no original to score against, but the reader still sees what it says
+            row["backtranslation"] = bt.get(row["text"]) if row["block"] != "boilerplate" else None
     ctx = ArticleContext(article["role"], article["lang"], comparable, glossary)
     for row in rows:
         for flag, reason in flag_row(row, ctx, flag_cfg):
             if flag not in row["flags"]:
                 row["flags"].append(flag)
                 row["reasons"].append(reason)
-    return [{k: row[k] for k in SEGMENT_COLUMNS} for row in rows]
+    return rows
 
 
 def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict], same_language: bool,
@@ -89,15 +94,16 @@ def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict]
         kind = g.kind if orig_body or not originals else "addition"
         group_text = " ".join(m["text"] for m in members)
         compare_text = " ".join(bt.get(m["text"]) or m["text"] for m in members) if bt else group_text
-        scores = Scores()
+        scores, stats = Scores(), None
         if orig_text and orig_body and (same_language or bt):
-            scores = scorer.segment(compare_text, orig_text)
+            stats = scorer.stats(compare_text, orig_text)
+            scores = scorer.segment(stats)
         for k, m in enumerate(members):
             m.update(align_group=g_idx, alignment=kind if m["block"] != "boilerplate" else "boilerplate",
                      original_seg_ids=orig_ids, original_text=orig_text,
                      align_score=g.score, backtranslation=bt.get(m["text"]) if bt else None,
                      bleu=scores.bleu, chrf=scores.chrf, ter=scores.ter,
-                     first_in_group=k == 0, group_text=group_text, group_original_text=orig_text if orig_body else None,
+                     first_in_group=k == 0, lex_stats=stats if k == 0 else None, group_text=group_text, group_original_text=orig_text if orig_body else None,
                      group_compare_text=compare_text)
     out: list[dict] = list(omissions.get(-1, []))
     for r in rows:
@@ -111,15 +117,7 @@ def summarize_article(article: dict, rows: list[dict], scorer: LexicalScorer, ga
     counts = Counter(f for r in rows for f in r["flags"])
     n_segments = sum(1 for r in rows if r["seg_id"] is not None)
     n_body = sum(1 for r in rows if r["seg_id"] is not None and r["block"] != "boilerplate")
-    hyps, refs, seen = [], [], set()
-    for r in rows:
-        if r["bleu"] is None or r["align_group"] in seen:
-            continue
-        seen.add(r["align_group"])
-        members = [x for x in rows if x["align_group"] == r["align_group"] and x["text"] is not None]
-        hyps.append(" ".join(m["backtranslation"] or m["text"] for m in members))
-        refs.append(r["original_text"])
-    scores = scorer.corpus(hyps, refs) if hyps else Scores()
+    scores = scorer.corpus([r["lex_stats"] for r in rows if r.get("lex_stats") is not None])
     comets = [r["comet"] for r in rows if r["comet"] is not None]
     flag_counts = {f: counts.get(f, 0) for f in FLAG_NAMES}
     verdict, reasons = article_verdict(article["role"], flag_counts, n_body, gate_cfg)

@@ -8,6 +8,7 @@ construction, so a bad threshold stops the run before any work, naming the key a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from .errors import ConfigurationError
 
@@ -87,7 +88,7 @@ class PairConfig:
 class AlignConfig:
     gap_cost: float = 0.25
     merge_cost: float = 0.15
-    band: int = 12
+    band: int = 8
 
     def __post_init__(self) -> None:
         _check_range("align", self, 0.0, 1.0, "gap_cost", "merge_cost")
@@ -105,12 +106,56 @@ class FlagConfig:
     garbled_max_similarity: float = 0.08
     spun_min_substitutions: int = 1
     fuzzy_term_min_skeleton: int = 3
+    garbled_max_comet: float = 0.3
 
     def __post_init__(self) -> None:
         _check_range("flags", self, 1, 1000, "min_words", "partial_min_span_words", "partial_min_copied_words",
                      "spun_min_substitutions", "fuzzy_term_min_skeleton")
-        _check_range("flags", self, 0.0, 1.0, "min_lang_confidence", "garbled_max_similarity")
+        _check_range("flags", self, 0.0, 1.0, "min_lang_confidence", "garbled_max_similarity", "garbled_max_comet")
         _check_range("flags", self, 0.0, 100.0, "garbled_max_chrf")
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """Where the model stages find their models, and how they run them.
+
+    ``comet_model`` / ``comet_qe_model``: a checkpoint folder, or the name of one installed under
+    ``dir/comet``; empty means the one installed model of that kind, if there is exactly one.
+    """
+
+    dir: str = "~/.cache/tqa/models"
+    argos_packages_dir: str = ""
+    comet_model: str = ""
+    comet_qe_model: str = ""
+    device: str = "auto"
+    threads: int = 0
+    translate_batch_size: int = 64
+    beam_size: int = 4
+    comet_batch_size: int = 32
+    cache: str = ""
+
+    def __post_init__(self) -> None:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigurationError(f"[models] device = {self.device!r}: must be auto, cpu or cuda")
+        _check_range("models", self, 0, 1024, "threads")
+        _check_range("models", self, 1, 100_000, "translate_batch_size", "comet_batch_size")
+        _check_range("models", self, 1, 64, "beam_size")
+
+    @property
+    def root(self) -> Path:
+        return Path(self.dir).expanduser()
+
+    @property
+    def argos_dir(self) -> Path:
+        return Path(self.argos_packages_dir).expanduser() if self.argos_packages_dir else self.root / "argos"
+
+    @property
+    def comet_dir(self) -> Path:
+        return self.root / "comet"
+
+    @property
+    def cache_path(self) -> Path:
+        return Path(self.cache).expanduser() if self.cache else self.root / "cache.sqlite"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .config import FlagConfig
-from .text import fold, names, numbers, prose, skeleton, strip_quotes, words
+from .text import fold, folded_words, names, numbers, prose, skeleton, strip_quotes, words
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ def flag_row(row: dict, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str,
 
 def copied_run(variant: str, original: str) -> list[str]:
     """The longest run of words that ``variant`` copies from ``original``, names and code aside."""
-    v = [fold(w) for w in words(prose(variant))]
-    o = [fold(w) for w in words(prose(original))]
+    v = folded_words(prose(variant))
+    o = folded_words(prose(original))
     m = difflib.SequenceMatcher(a=v, b=o, autojunk=False).find_longest_match(0, len(v), 0, len(o))
     return words(prose(variant))[m.a:m.a + m.size]
 
@@ -181,30 +182,52 @@ def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig
     return out
 
 
-def _term_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
-    out = []
-    original = row.get("original_text") or ""
+@lru_cache(maxsize=64)
+def _glossary_index(glossary: tuple[str, ...], min_skeleton: int) -> tuple[dict[str, re.Pattern], dict[str, list[str]]]:
+    """Compiled word-boundary patterns of the terms, and the terms by consonant skeleton."""
+    patterns = {t: re.compile(rf"(?<!\w){re.escape(t)}(?!\w)") for t in glossary}
+    by_skeleton: dict[str, list[str]] = {}
+    for t in glossary:
+        sk = skeleton(t)
+        if len(sk) >= min_skeleton:
+            by_skeleton.setdefault(sk, []).append(t)
+    return patterns, by_skeleton
+
+
+def _capitalized_windows(text: str) -> list[str]:
+    """Sequences of 1-3 words starting with a capital letter (candidate altered brand names)."""
     tokens = text.split()
-    for term in ctx.glossary:
-        present = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
-        if original and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", original) and not present:
-            out.append(("term_violation", f"do-not-translate term “{term}” of the original is missing"))
-            continue
-        term_re = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
-        sk = skeleton(term)
-        if len(sk) < cfg.fuzzy_term_min_skeleton:
+    out = []
+    for i, first in enumerate(tokens):
+        if not first[:1].isupper() and first[:1] not in "“\"'(":
             continue
         for n in (1, 2, 3):
-            for i in range(len(tokens) - n + 1):
-                window = " ".join(tokens[i:i + n]).strip(".,;:!?“”\"'’()[]")
-                window = re.sub(r"['’]s$", "", window)
-                if not window or not window[0].isupper() or term_re.search(window):
-                    continue
-                if skeleton(window) == sk and fold(window.replace(" ", "")) != fold(term):
-                    out.append(("term_violation", f"“{window}” looks like the do-not-translate term “{term}” "
-                                                  f"altered"))
-                    break
-            else:
+            if i + n > len(tokens):
+                break
+            window = re.sub(r"['’]s$", "", " ".join(tokens[i:i + n]).strip(".,;:!?“”\"'’()[]"))
+            if window and window[0].isupper():
+                out.append(window)
+    return out
+
+
+def _term_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
+    if not ctx.glossary:
+        return []
+    patterns, by_skeleton = _glossary_index(ctx.glossary, cfg.fuzzy_term_min_skeleton)
+    out = []
+    original = row.get("original_text") or ""
+    missing = set()
+    for term, pattern in patterns.items():
+        if original and pattern.search(original) and not pattern.search(text):
+            out.append(("term_violation", f"do-not-translate term “{term}” of the original is missing"))
+            missing.add(term)
+    seen = set()
+    for window in _capitalized_windows(text):
+        for term in by_skeleton.get(skeleton(window), ()):
+            if term in missing or term in seen or fold(window.replace(" ", "")) == fold(term):
                 continue
-            break
+            if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", window, re.IGNORECASE):
+                continue  # the term itself, followed by another word
+            out.append(("term_violation", f"“{window}” looks like the do-not-translate term “{term}” altered"))
+            seen.add(term)
     return out

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .config import PairConfig
-from .text import CODE_RE, fold, names, numbers, words
+from .text import CODE_RE, fold, folded_words, names, numbers
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def anchors(text: str) -> set[str]:
     out = {"#" + n for n in numbers(text)}
     out |= {"@" + fold(n) for n in names(text)}
     out |= {"$" + m.group(0).lower().split("=")[0] for m in CODE_RE.finditer(text)}
-    out |= {fold(w) for w in words(text) if len(w) >= 4}
+    out |= {w for w in folded_words(text) if len(w) >= 4}
     return out
 
 
@@ -63,9 +63,11 @@ class _Index:
     original, so it does not dilute the score), weighted by idf; the length ratio breaks ties.
     """
 
-    def __init__(self, originals: list[ArticleText], variants: list[ArticleText]) -> None:
+    def __init__(self, originals: list[ArticleText], variants: list[ArticleText],
+                 features: dict[str, set[str]]) -> None:
         self.originals = originals
-        self.features = [anchors(a.title + " " + a.body) for a in originals]
+        self.article_features = features
+        self.features = [features[a.article_id] for a in originals]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, feats in enumerate(self.features):
             for f in feats:
@@ -75,10 +77,10 @@ class _Index:
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.variant_vocab: dict[str, set[str]] = defaultdict(set)  # per language of the variants
         for v in variants:
-            self.variant_vocab[v.lang] |= anchors(v.title + " " + v.body)
+            self.variant_vocab[v.lang] |= features[v.article_id]
 
     def scores(self, art: ArticleText, allowed: set[int] | None = None) -> list[tuple[float, int]]:
-        feats = {f for f in anchors(art.title + " " + art.body)
+        feats = {f for f in self.article_features[art.article_id]
                  if f in self.postings and len(self.postings[f]) <= self.cap}
         matchable_v = sum(self.idf[f] for f in feats)
         shared: Counter[int] = Counter()
@@ -121,7 +123,8 @@ def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str 
     _find_same_language_variants(auto, articles, role, cfg)
 
     originals = [a for a in articles if role[a.article_id] == "original"]
-    index = _Index(originals, [a for a in articles if role[a.article_id] == "variant"])
+    features = {a.article_id: anchors(a.title + " " + a.body) for a in articles}
+    index = _Index(originals, [a for a in articles if role[a.article_id] == "variant"], features)
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(originals):
         by_doc[o.doc_path].append(i)
@@ -179,8 +182,8 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
         return
     freq: Counter[str] = Counter()
     for a in articles:
-        freq.update(fold(w) for w in words(a.body))
-    sets = {a.article_id: set(fold(w) for w in words(a.body)) for a in src}
+        freq.update(folded_words(a.body))
+    sets = {a.article_id: set(folded_words(a.body)) for a in src}
     postings: dict[str, list[str]] = defaultdict(list)
     for a in src:
         for w in sets[a.article_id]:

@@ -2,7 +2,11 @@
 
 Scores are computed only where a comparison means something: a same-language variant against its
 original, or a back-translation against the original. Elsewhere they stay None — never 0.
-Metric objects are built once and reused (sacrebleu re-parses its options on every new object).
+
+Each group's sufficient statistics are extracted once (sacrebleu's ``_extract_corpus_statistics``,
+the same path ``sentence_score`` and ``corpus_score`` take) and reused: the segment score comes
+from the group's statistics, the article score from their sum, exactly as ``corpus_score`` would
+compute it — without tokenizing and counting every group a second time.
 """
 
 from __future__ import annotations
@@ -18,33 +22,48 @@ class Scores:
     ter: float | None = None
 
 
+@dataclass(frozen=True)
+class GroupStats:
+    bleu: tuple
+    chrf: tuple
+    ter: tuple
+
+
 class LexicalScorer:
-    """sacrebleu's sentence- and corpus-level BLEU, chrF++ and TER."""
+    """sacrebleu's BLEU (sentence: effective order; corpus: standard), chrF++ and TER."""
 
     @cached_property
     def _metrics(self):  # noqa: ANN202
         from sacrebleu.metrics import BLEU, CHRF, TER
 
-        return BLEU(effective_order=True), CHRF(word_order=2), TER()
+        return {"sentence_bleu": BLEU(effective_order=True), "bleu": BLEU(), "chrf": CHRF(word_order=2),
+                "ter": TER()}
 
-    def segment(self, hypothesis: str, reference: str) -> Scores:
-        bleu, chrf, ter = self._metrics
-        return Scores(round(bleu.sentence_score(hypothesis, [reference]).score, 2),
-                      round(chrf.sentence_score(hypothesis, [reference]).score, 2),
-                      round(ter.sentence_score(hypothesis, [reference]).score, 2))
+    def stats(self, hypothesis: str, reference: str) -> GroupStats:
+        m = self._metrics
+        bleu = m["bleu"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        chrf = m["chrf"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        if hypothesis.rstrip() == reference.rstrip():  # no edits; TER's shift search is its costliest step
+            ter = [0, float(len(m["ter"]._preprocess_segment(reference).split()))]
+        else:
+            ter = m["ter"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        return GroupStats(tuple(bleu), tuple(chrf), tuple(ter))
 
-    def corpus(self, hypotheses: list[str], references: list[str]) -> Scores:
-        if len(hypotheses) != len(references):
-            raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
-        if not hypotheses:
+    def segment(self, stats: GroupStats) -> Scores:
+        m = self._metrics
+        return Scores(round(m["sentence_bleu"]._aggregate_and_compute([list(stats.bleu)]).score, 2),
+                      round(m["chrf"]._aggregate_and_compute([list(stats.chrf)]).score, 2),
+                      round(m["ter"]._aggregate_and_compute([list(stats.ter)]).score, 2))
+
+    def corpus(self, stats: list[GroupStats]) -> Scores:
+        if not stats:
             return Scores()
-        bleu, chrf, ter = self._metrics
-        return Scores(round(bleu.corpus_score(hypotheses, [references]).score, 2),
-                      round(chrf.corpus_score(hypotheses, [references]).score, 2),
-                      round(ter.corpus_score(hypotheses, [references]).score, 2))
+        m = self._metrics
+        return Scores(round(m["bleu"]._aggregate_and_compute([list(s.bleu) for s in stats]).score, 2),
+                      round(m["chrf"]._aggregate_and_compute([list(s.chrf) for s in stats]).score, 2),
+                      round(m["ter"]._aggregate_and_compute([list(s.ter) for s in stats]).score, 2))
 
     def signatures(self) -> dict[str, str]:
-        bleu, chrf, ter = self._metrics
-        # sentence-level BLEU uses effective order; the signature says so
-        return {"bleu": str(bleu.get_signature()), "chrf": str(chrf.get_signature()),
-                "ter": str(ter.get_signature())}
+        m = self._metrics
+        return {"sentence_bleu": str(m["sentence_bleu"].get_signature()), "bleu": str(m["bleu"].get_signature()),
+                "chrf": str(m["chrf"].get_signature()), "ter": str(m["ter"].get_signature())}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .article_audit import audit_article, summarize_article
+from .article_audit import SEGMENT_COLUMNS, audit_article, summarize_article
 from .articles import BlockLayout, LangEvidence, article_id, document_slugs, expected_language, split_articles
 from .boilerplate import BlockInfo, label_boilerplate
 from .config import AlignConfig, BoilerplateConfig, ExtractConfig, FlagConfig, GateConfig, LangIdConfig, PairConfig
@@ -87,11 +87,16 @@ def extract_documents(files: list[SourceFile], cfg: ExtractConfig) -> tuple[pl.D
 def identify_languages(segments: pl.DataFrame, cfg: LangIdConfig) -> pl.DataFrame:
     """``segments`` with ``lang``, ``lang_confidence`` and ``spans`` added."""
     results = identify(segments["text"].to_list(), cfg)
+    flat = pl.DataFrame([(i, a, b, lg) for i, r in enumerate(results) for a, b, lg in r.spans],
+                        schema={"row": pl.Int64, "start": pl.Int64, "end": pl.Int64, "lang": pl.String},
+                        orient="row")
+    spans = (pl.DataFrame({"row": pl.int_range(len(results), eager=True, dtype=pl.Int64)})
+             .join(flat.group_by("row").agg(pl.struct("start", "end", "lang").alias("spans")), on="row", how="left")
+             .sort("row")["spans"].fill_null([]).cast(SPAN_TYPE))
     return segments.with_columns(
         pl.Series("lang", [r.lang for r in results], dtype=pl.String),
         pl.Series("lang_confidence", [r.confidence for r in results], dtype=pl.Float64),
-        pl.Series("spans", [[{"start": s, "end": e, "lang": lg} for s, e, lg in r.spans] for r in results],
-                  dtype=SPAN_TYPE),
+        spans,
     )
 
 
@@ -107,7 +112,7 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: dict[str, str | None
     blocks = (segments.group_by("doc_path", "block_idx", maintain_order=True)
               .agg(pl.col("kind").first(), pl.col("new_section").first(), pl.col("chrome").first(),
                    pl.col("text").str.join(" "),
-                   pl.col("lang").filter(pl.col("lang_confidence") >= 0.5).mode().first().alias("lang"),
+                   pl.col("lang").filter(pl.col("lang_confidence") >= 0.5).mode().sort().first().alias("lang"),
                    pl.col("text").str.len_chars().sum().alias("chars")))
     infos = [BlockInfo(d, b, k, t, c, lg) for d, b, k, t, c, lg in
              blocks.select("doc_path", "block_idx", "kind", "text", "chrome", "lang").iter_rows()]
@@ -186,9 +191,95 @@ def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tup
         original = by_article.get(orig_id) if orig_id else None
         rows = audit_article(art, by_article[art["article_id"]], original, glossary, align_cfg, flag_cfg, scorer,
                              original_lang=art.get("original_lang"), backtranslations=backtranslations)
-        seg_rows.extend(rows)
         art_rows.append(summarize_article(art, rows, scorer, gate_cfg))
+        seg_rows.extend({k: row[k] for k in SEGMENT_COLUMNS} for row in rows)
     return (pl.DataFrame(seg_rows, schema=SEGMENTS_SCHEMA, orient="row") if seg_rows
             else pl.DataFrame(schema=SEGMENTS_SCHEMA),
             pl.DataFrame(art_rows, schema=ARTICLES_SCHEMA, orient="row") if art_rows
             else pl.DataFrame(schema=ARTICLES_SCHEMA))
+
+
+BT_SCHEMA = {"lang": pl.String, "text": pl.String, "backtranslation": pl.String}
+
+
+def backtranslation_requests(articles: pl.DataFrame, segments: pl.DataFrame, source_lang: str) -> dict[str, list[str]]:
+    """Distinct body texts of variant articles that are not in the source language, per language.
+
+    ``articles``: the pairing table; ``segments``: structure joined with text."""
+    wanted = articles.filter((pl.col("role") == "variant") & (pl.col("lang") != source_lang)).select(
+        "article_id", "lang")
+    rows = (segments.filter(pl.col("block") != "boilerplate").join(wanted, on="article_id")
+            .select("lang", "text").unique(maintain_order=True))
+    out: dict[str, list[str]] = {}
+    for lang, text in rows.iter_rows():
+        out.setdefault(lang, []).append(text)
+    return out
+
+
+def backtranslate_corpus(requests: dict[str, list[str]], source_lang: str, translators: dict, cache) -> pl.DataFrame:
+    """Back-translations of every requested text (``translators``: language -> ArgosBackTranslator;
+    languages without one are left out)."""
+    from .backtranslate import back_translate
+
+    rows = []
+    for lang, texts in sorted(requests.items()):
+        if lang in translators:
+            done = back_translate(texts, translators[lang], cache)
+            rows += [(lang, t, done[t]) for t in texts if t in done]
+    return pl.DataFrame(rows, schema=BT_SCHEMA, orient="row")
+
+
+def comet_requests(segments: pl.DataFrame, reference_free: bool) -> pl.DataFrame:
+    """One COMET item per aligned group: reference-based (src = variant, mt = back-translation,
+    ref = original) for back-translated groups; QE (src = original, mt = variant) for every
+    paired group. Columns: article_id, align_group, src, mt, ref."""
+    groups = (segments.filter(pl.col("align_group").is_not_null() & pl.col("text").is_not_null()
+                              & pl.col("original_text").is_not_null() & (pl.col("alignment") != "boilerplate"))
+              .group_by("article_id", "align_group", maintain_order=True)
+              .agg(pl.col("text").str.join(" ").alias("variant"),
+                   pl.col("backtranslation").drop_nulls().str.join(" ").alias("bt"),
+                   pl.col("backtranslation").null_count().alias("missing_bt"),
+                   pl.col("original_text").first().alias("original")))
+    if reference_free:
+        return groups.select("article_id", "align_group", pl.col("original").alias("src"),
+                             pl.col("variant").alias("mt"), pl.lit("").alias("ref"))
+    return groups.filter(pl.col("missing_bt") == 0).select(
+        "article_id", "align_group", pl.col("variant").alias("src"), pl.col("bt").alias("mt"),
+        pl.col("original").alias("ref"))
+
+
+def apply_comet(segments: pl.DataFrame, articles: pl.DataFrame, scores: pl.DataFrame, flag_cfg: FlagConfig,
+                gate_cfg: GateConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Put COMET scores on their groups' rows, add ``garbled`` where a back-translated group scores
+    below ``garbled_max_comet`` (never clearing ``untranslated``), and re-decide the verdicts.
+    ``scores``: article_id, align_group, comet."""
+    from .config import FLAG_NAMES
+    from .gate import article_verdict
+
+    if scores.height == 0:
+        return segments, articles
+    merged = segments.drop("comet").join(scores, on=["article_id", "align_group"], how="left")
+    low = (pl.col("comet") < flag_cfg.garbled_max_comet) & ~pl.col("flags").list.contains("garbled") & \
+        pl.col("text").is_not_null() & (pl.col("alignment") != "boilerplate")
+    reason = pl.format("COMET {} against the original (< {}): the back-translation does not say what the original "
+                       "says", pl.col("comet").round(3), pl.lit(flag_cfg.garbled_max_comet))
+    merged = merged.with_columns(
+        pl.when(low).then(pl.col("flags").list.concat(pl.lit(["garbled"]))).otherwise(pl.col("flags")).alias("flags"),
+        pl.when(low).then(pl.col("reasons").list.concat(pl.concat_list(reason))).otherwise(pl.col("reasons"))
+        .alias("reasons"),
+    ).select(list(SEGMENTS_SCHEMA))
+    counts = (merged.filter(pl.col("seg_id").is_not_null() | (pl.col("alignment") == "omission"))
+              .explode("flags").group_by("article_id", "flags").len())
+    by_article: dict[str, dict[str, int]] = {}
+    for art_id, flag, n in counts.iter_rows():
+        if flag is not None:
+            by_article.setdefault(art_id, {})[flag] = n
+    means = scores.group_by("article_id").agg(pl.col("comet").mean().round(4).alias("comet_mean"))
+    arts = articles.join(means, on="article_id", how="left").with_columns(pl.col("comet_mean").alias("comet"))
+    rows = []
+    for art in arts.drop("comet_mean").iter_rows(named=True):
+        fc = {f: by_article.get(art["article_id"], {}).get(f, 0) for f in FLAG_NAMES}
+        art["flag_counts"] = fc
+        art["verdict"], art["reasons"] = article_verdict(art["role"], fc, art["n_body"], gate_cfg)
+        rows.append(art)
+    return merged, pl.DataFrame(rows, schema=ARTICLES_SCHEMA, orient="row")

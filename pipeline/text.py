@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 # 1,000 / 1 000 / 1.5 / 10,5 / 2022 / 90-day -> the digits with their separators.
@@ -17,6 +18,11 @@ CLOSING_QUOTES = "”\"»"
 def words(text: str) -> list[str]:
     """Alphabetic words of ``text`` (apostrophes and hyphens inside a word kept)."""
     return WORD_RE.findall(text)
+
+
+def folded_words(text: str) -> list[str]:
+    """``words`` of ``fold(text)``: one normalization per text instead of one per word."""
+    return WORD_RE.findall(fold(text))
 
 
 def normalize_number(token: str) -> str:
@@ -75,8 +81,10 @@ def quoted_share(text: str) -> float:
     return min(1.0, inside / len(stripped))
 
 
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form used to compare lines across documents."""
+    """Case- and accent-insensitive form used to compare lines across documents (cached: word
+    lists repeat the same few thousand words)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

@@ -1,11 +1,12 @@
 """The Luigi DAG of an audit. Tasks only wire pipeline stages to targets and configuration.
 
-    ExtractShard ─> IdentifyLanguageShard ─┬─> StructureCorpus ─> PairArticles ─┐
-                                           └────────────────────────────────────┴─> AuditShard ─> ReportShard
-                                                                                                    └─> AuditCorpus
+    ExtractShard ─> IdentifyLanguageShard ─┬─> StructureCorpus ─> PairArticles ─> BackTranslate ─┐
+                                           └──────────────────────────────────────────────────────┴─> AuditShard
+    AuditShard (every shard) ─> CometCorpus ─> ReportShard (every shard) ─> AuditCorpus
 
 Per-document stages run over shards of documents (Luigi's scheduling cost grows with the square
-of the task count); corpus-wide stages (boilerplate statistics, pairing) run once. Every work file
+of the task count); corpus-wide stages (boilerplate statistics, pairing, the model stages, which batch across the
+corpus) run once. Every work file
 is named by a digest of its inputs and settings, so a re-run with nothing changed finds every
 target complete, and a changed document re-runs its shard, the corpus-wide stages and the shards
 whose articles or originals it touches.
@@ -21,11 +22,19 @@ import luigi
 import polars as pl
 
 from pipeline import __version__
+from pipeline.cache import ModelCache
+from pipeline.comet_score import comet_scores
 from pipeline.discover import text_digest
+from pipeline.models import comet_scorer_for, translator_for
 from pipeline.report import render_article, render_index
 from pipeline.stages import (
+    BT_SCHEMA,
     SourceFile,
+    apply_comet,
     audit_articles,
+    backtranslate_corpus,
+    backtranslation_requests,
+    comet_requests,
     extract_documents,
     identify_languages,
     pair_corpus,
@@ -34,7 +43,7 @@ from pipeline.stages import (
 
 from . import config as cfg
 from .snapshot import Snapshot
-from .status import model_stage_status, tool_signature
+from .status import backtranslate_status, comet_status, tool_signature
 from .targets import atomic_write_text, write_json, write_parquet
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
@@ -166,6 +175,47 @@ class PairArticles(TqaTask):
         write_parquet(self.output(), paired)
 
 
+class BackTranslate(TqaTask):
+    """English back-translations of the body segments of every non-English variant, corpus-wide:
+    one model load per language pair, deduplicated, batched, through the persistent cache."""
+
+    digest = luigi.Parameter()
+
+    def requires(self):  # noqa: ANN201
+        snap = self.snap
+        return {"structure": StructureCorpus(self.corpus, self.out, snap.structure_digest),
+                "pair": PairArticles(self.corpus, self.out, snap.pair_digest), "langid": _langid_tasks(self)}
+
+    def output(self):  # noqa: ANN201
+        return {"translations": self.target("backtranslate", f"{self.digest}.parquet"),
+                "status": self.target("backtranslate", f"{self.digest}.json")}
+
+    def run(self) -> None:
+        snap = self.snap
+        plan = snap.model_plan
+        articles = pl.read_parquet(self.input()["pair"].path)
+        segments = _segments_with_text(self.input()["structure"]["structure"].path, self.input()["langid"])
+        requests = backtranslation_requests(articles, segments, snap.configs["source_lang"])
+        translators = {lang: translator_for(plan.argos[lang], snap.configs["models"])
+                       for lang in requests if lang in plan.argos}
+        frame = pl.DataFrame(schema=BT_SCHEMA)
+        if translators:
+            cache = ModelCache(snap.configs["models"].cache_path)
+            try:
+                frame = backtranslate_corpus(requests, snap.configs["source_lang"], translators, cache)
+            finally:
+                cache.close()
+        status = backtranslate_status(plan, requests, translators, snap.configs["source_lang"])
+        write_json(self.output()["status"], status)
+        write_parquet(self.output()["translations"], frame)
+
+
+def _segments_with_text(structure_path: str, langid_targets) -> pl.DataFrame:  # noqa: ANN001
+    texts = pl.concat([pl.read_parquet(t.path, columns=["doc_path", "block_idx", "sent_idx", "text"])
+                       for t in langid_targets])
+    return pl.read_parquet(structure_path).join(texts, on=["doc_path", "block_idx", "sent_idx"])
+
+
 class AuditShard(TqaTask):
     """Align, score and flag the articles of one shard."""
 
@@ -177,7 +227,8 @@ class AuditShard(TqaTask):
         snap = self.snap
         return {"langid": _langid_tasks(self, sorted({self.shard, *self.original_shards})),
                 "structure": StructureCorpus(self.corpus, self.out, snap.structure_digest),
-                "pair": PairArticles(self.corpus, self.out, snap.pair_digest)}
+                "pair": PairArticles(self.corpus, self.out, snap.pair_digest),
+                "backtranslate": BackTranslate(self.corpus, self.out, snap.pair_digest)}
 
     def output(self):  # noqa: ANN201
         return {"segments": self.target("audit", f"{self.shard:04d}-{self.digest}.parquet"),
@@ -198,10 +249,59 @@ class AuditShard(TqaTask):
                                                               "lang_confidence", "spans"])
                            for t in self.input()["langid"]])
         segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
+        bt = pl.read_parquet(self.input()["backtranslate"]["translations"].path).filter(
+            pl.col("text").is_in(segments["text"].implode()))
         c = snap.configs
-        seg_rows, art_rows = audit_articles(mine, segments, snap.glossary, c["align"], c["flags"], c["gate"])
+        seg_rows, art_rows = audit_articles(mine, segments, snap.glossary, c["align"], c["flags"], c["gate"],
+                                            backtranslations=dict(zip(bt["text"], bt["backtranslation"],
+                                                                      strict=True)) or None)
         write_parquet(self.output()["articles"], art_rows)
         write_parquet(self.output()["segments"], seg_rows)
+
+
+class CometCorpus(TqaTask):
+    """COMET over every aligned group of the corpus (one model load, corpus-wide batches, cached);
+    writes the final segment and article tables."""
+
+    digest = luigi.Parameter()
+    shards = luigi.ListParameter()  # [shard, audit digest, original shards] of every AuditShard
+
+    def requires(self):  # noqa: ANN201
+        return {"audits": [AuditShard(self.corpus, self.out, s, d, tuple(o)) for s, d, o in self.shards],
+                "backtranslate": BackTranslate(self.corpus, self.out, self.snap.pair_digest)}
+
+    def output(self):  # noqa: ANN201
+        return {"segments": self.target("final", f"{self.digest}.parquet"),
+                "articles": self.target("final", f"{self.digest}.articles.parquet"),
+                "status": self.target("final", f"{self.digest}.json")}
+
+    def run(self) -> None:
+        snap = self.snap
+        audits = self.input()["audits"]
+        segments = pl.concat([pl.read_parquet(a["segments"].path) for a in audits], how="vertical")
+        articles = pl.concat([pl.read_parquet(a["articles"].path) for a in audits], how="vertical")
+        plan, models_cfg = snap.model_plan, snap.configs["models"]
+        scores, stages = pl.DataFrame(schema={"article_id": pl.String, "align_group": pl.Int64,
+                                              "comet": pl.Float64}), {}
+        model = plan.comet_ref or plan.comet_qe
+        if model is not None:
+            items = comet_requests(segments, reference_free=model.reference_free)
+            cache = ModelCache(models_cfg.cache_path)
+            try:
+                values = comet_scores(items.select("src", "mt", "ref").to_dicts(), comet_scorer_for(model, models_cfg),
+                                      cache)
+            finally:
+                cache.close()
+            scores = items.select("article_id", "align_group").with_columns(pl.Series("comet", values,
+                                                                                        dtype=pl.Float64))
+        stages["comet"] = comet_status(plan, scores.height)
+        segments, articles = apply_comet(segments, articles, scores, snap.configs["flags"], snap.configs["gate"])
+        bt_status = json.loads(Path(self.input()["backtranslate"]["status"].path).read_text(encoding="utf-8"))
+        write_json(self.output()["status"], {"stages": {**bt_status["stages"], **stages},
+                                             "models": {**bt_status["models"], "comet": model.model_id if model
+                                                        else None, "comet_scores": scores.height}})
+        write_parquet(self.output()["articles"], articles)
+        write_parquet(self.output()["segments"], segments)
 
 
 class ReportShard(TqaTask):
@@ -209,18 +309,21 @@ class ReportShard(TqaTask):
 
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
-    original_shards = luigi.ListParameter(default=())
+    comet_digest = luigi.Parameter()
+    shards = luigi.ListParameter()
 
     def requires(self):  # noqa: ANN201
-        return AuditShard(self.corpus, self.out, self.shard, self.digest, self.original_shards)
+        return CometCorpus(self.corpus, self.out, self.comet_digest, self.shards)
 
     def output(self):  # noqa: ANN201
         return self.target("report", f"{self.shard:04d}-{self.digest}.json")
 
     def run(self) -> None:
-        segments = pl.read_parquet(self.input()["segments"].path)
-        articles = pl.read_parquet(self.input()["articles"].path)
-        run = run_context(self.snap)
+        docs = [d.path for d in self.snap.shards[self.shard]]
+        final = self.input()
+        articles = pl.read_parquet(final["articles"].path).filter(pl.col("doc_path").is_in(docs))
+        segments = pl.read_parquet(final["segments"].path).filter(pl.col("doc_path").is_in(docs))
+        run = run_context(self.snap, json.loads(Path(final["status"].path).read_text(encoding="utf-8")))
         pages = []
         by_article = {k[0]: g for k, g in segments.group_by("article_id", maintain_order=True)}
         for art in articles.iter_rows(named=True):
@@ -231,14 +334,13 @@ class ReportShard(TqaTask):
         write_json(self.output(), pages)
 
 
-def run_context(snap: Snapshot) -> dict:
+MODEL_FREE_STAGES = ("extract", "segment", "langid", "boilerplate", "pair", "align", "score", "flags")
+
+
+def run_context(snap: Snapshot, status: dict) -> dict:
     return {"tool": {"version": __version__, "signature": tool_signature(snap)}, "corpus": str(snap.root),
-            "stages": stage_statuses(snap), "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-
-
-def stage_statuses(snap: Snapshot) -> dict[str, str]:
-    ran = {s: "ran" for s in ("extract", "segment", "langid", "boilerplate", "pair", "align", "score", "flags")}
-    return {**ran, **model_stage_status(snap)}
+            "stages": {**{s: "ran" for s in MODEL_FREE_STAGES}, **status["stages"]}, "models": status["models"],
+            "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 class AuditCorpus(TqaTask):
@@ -264,46 +366,56 @@ class AuditCorpus(TqaTask):
             return False
         return summary.get("run", {}).get("digest") == self.snap.run_digest
 
-    def shard_tasks(self) -> list[ReportShard]:
-        """One ReportShard per shard, named by a digest of exactly what its articles depend on."""
+    def shard_plan(self) -> list[tuple[int, str, list[int]]]:
+        """(shard, audit digest, original shards) per shard; the digest covers exactly what the
+        shard's articles depend on: its documents' text and structure, its originals' text and
+        structure, the pairing of both, the glossary, settings and models."""
         snap = self.snap
         pairs = pl.read_parquet(self.input().path)
         structure = pl.read_parquet(StructureCorpus(self.corpus, self.out, snap.structure_digest)
                                     .output()["structure"].path)
         shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
+        doc_digest = {d.path: d.digest for d in snap.documents}
         doc_state = {d: text_digest(*map(str, rows)) for (d,), rows in
                      ((k, g.select("article_id", "seg_id", "block", "boilerplate_reason").rows()) for k, g in
                       structure.group_by("doc_path", maintain_order=True))}
         art_state: dict[str, list[str]] = {}
         originals: dict[int, set[str]] = {}
-        for row in pairs.iter_rows(named=True):
+        for row in pairs.select("doc_path", "article_id", "role", "lang", "original_article_id",
+                                "original_path").iter_rows(named=True):
             s = shard_of_doc[row["doc_path"]]
             art_state.setdefault(row["doc_path"], []).append("|".join(map(str, row.values())))
             if row["original_path"]:
                 originals.setdefault(s, set()).add(row["original_path"])
-        tasks = []
+        plan = []
         for s, docs in snap.shards.items():
             orig_docs = sorted(originals.get(s, set()))
             orig_shards = sorted({shard_of_doc[o] for o in orig_docs} - {s})
-            digest = text_digest("audit", snap.langid_digests[s], *(snap.langid_digests[o] for o in orig_shards),
+            digest = text_digest("audit", snap.langid_digests[s], snap.cfg("langid"),
+                                 *(f"{o}:{doc_digest[o]}" for o in orig_docs),
                                  *(doc_state.get(d.path, "") for d in docs), *(doc_state.get(o, "") for o in orig_docs),
                                  *("\n".join(art_state.get(p, [])) for p in [d.path for d in docs] + orig_docs),
-                                 *snap.glossary, snap.cfg("align", "flags", "gate"), tool_signature(snap))
-            tasks.append(ReportShard(self.corpus, self.out, s, digest, orig_shards))
-        return tasks
+                                 *snap.glossary, snap.cfg("align", "flags", "gate"), snap.model_plan.signature,
+                                 tool_signature(snap))
+            plan.append((s, digest, orig_shards))
+        return plan
 
     def run(self):  # noqa: ANN201
         snap = self.snap
-        reports = self.shard_tasks()
+        shards = self.shard_plan()
+        comet_digest = text_digest("comet", *(d for _, d, _ in shards), snap.model_plan.signature)
+        reports = [ReportShard(self.corpus, self.out, s, d, comet_digest, shards) for s, d, _ in shards]
         yield reports  # dynamic dependencies: the shard digests need the pairing first
-        audits = [r.requires().output() for r in reports]
-        segments = pl.concat([pl.read_parquet(a["segments"].path) for a in audits], how="vertical")
-        articles = pl.concat([pl.read_parquet(a["articles"].path) for a in audits], how="vertical")
+        final = reports[0].requires().output() if reports else None
+        segments = pl.read_parquet(final["segments"].path)
+        articles = pl.read_parquet(final["articles"].path)
+        status = json.loads(Path(final["status"].path).read_text(encoding="utf-8"))
         problems = [p.as_dict() for p in snap.problems]
         for s, digest in snap.extract_digests.items():
             problems += json.loads(Path(ExtractShard(self.corpus, self.out, s, digest).output()["problems"].path)
                                    .read_text(encoding="utf-8"))
-        summary = build_summary(snap, articles, problems)
+        problems += status.get("problems", [])
+        summary = build_summary(snap, articles, problems, status)
         out = self.output()
         write_parquet(out["segments"], segments)
         write_parquet(out["articles"], articles)
@@ -312,17 +424,17 @@ class AuditCorpus(TqaTask):
         remove_stale_work(self, reports)
 
 
-def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict]) -> dict:
+def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict], status: dict) -> dict:
     from pipeline.gate import run_verdict
 
-    context = run_context(snap)
+    context = run_context(snap, status)
     arts = [{"article_id": a["article_id"], "doc_path": a["doc_path"], "original_path": a["original_path"],
              "lang": a["lang"], "role": a["role"], "title": a["title"],
              "scores": {k: a[k] for k in ("bleu", "chrf", "ter", "comet")},
              "flag_counts": a["flag_counts"], "verdict": a["verdict"], "reasons": a["reasons"]}
             for a in articles.sort("verdict", "article_id").iter_rows(named=True)]
     return {"contract": 1, "tool": context["tool"], "corpus": str(snap.root), "generated": context["generated"],
-            "stages": context["stages"], "articles": arts, "errors": problems,
+            "stages": context["stages"], "models": context["models"], "articles": arts, "errors": problems,
             "verdict": run_verdict([a["verdict"] for a in arts], problems, snap.configs["gate"]),
             "run": {"digest": snap.run_digest, "documents": len(snap.documents), "shards": len(snap.shards),
                     "manifest": snap.has_manifest}}
@@ -334,15 +446,19 @@ def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     for r in reports:
         for t in luigi.task.flatten([r.output(), r.requires().output()]):
             keep.add(str(Path(t.path)))
-    for t in luigi.task.flatten([task.requires().output(), task.requires().requires()["structure"].output()]):
-        keep.add(str(Path(t.path)))
+        for audit in r.requires().requires()["audits"]:
+            keep |= {str(Path(t.path)) for t in luigi.task.flatten(audit.output())}
+    pair = task.requires()
+    keep |= {str(Path(t.path)) for t in luigi.task.flatten(
+        [pair.output(), pair.requires()["structure"].output(),
+         BackTranslate(task.corpus, task.out, task.snap.pair_digest).output()])}
     for s, digest in task.snap.langid_digests.items():
         lt = IdentifyLanguageShard(task.corpus, task.out, s, digest)
         keep |= {str(Path(t.path)) for t in luigi.task.flatten([lt.output(), lt.requires().output()])}
     pages: set[str] = set()
     for r in reports:
         pages |= set(json.loads(Path(r.output().path).read_text(encoding="utf-8")))
-    for stage in ("extract", "langid", "structure", "pair", "audit", "report"):
+    for stage in ("extract", "langid", "structure", "pair", "backtranslate", "audit", "final", "report"):
         folder = task.work / stage
         for p in folder.glob("*") if folder.is_dir() else ():
             if str(p) not in keep:

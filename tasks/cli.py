@@ -24,8 +24,21 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--scheduler-url", default=None,
                    help="central luigid scheduler, e.g. http://127.0.0.1:8082 (default: a local scheduler)")
     a.add_argument("--quiet", action="store_true", help="only the verdict lines")
+    a.add_argument("--require-models", action="store_true",
+                   help="fail before any work unless every model the audit needs is installed and loads")
     g = sub.add_parser("gate", help="exit 0 if a report passed, 1 if it failed, 2 if DIR is not a report")
     g.add_argument("report", help="report folder written by 'tqa audit'")
+    m = sub.add_parser("models", help="list, check or install the models of the model stages")
+    msub = m.add_subparsers(dest="models_command", required=True)
+    msub.add_parser("list", help="installed models and what each stage would use")
+    c = msub.add_parser("check", help="verify the models an audit needs are present and load (exit 1 if not)")
+    c.add_argument("--corpus", help="take the languages to translate from this corpus's manifest too")
+    i = msub.add_parser("install", help="install models: from the network, or --from a local file or folder")
+    i.add_argument("--from", dest="source", help="an .argosmodel file, an Argos package folder or a COMET "
+                                                 "checkpoint folder (no network needed)")
+    i.add_argument("--encoder", help="with a COMET checkpoint: the encoder folder (tokenizer + config.json)")
+    i.add_argument("--corpus", help="install Argos packages for this corpus's languages too")
+    i.add_argument("--comet", default="Unbabel/wmt22-comet-da", help="COMET model to download (network)")
     return p
 
 
@@ -33,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "gate":
         return gate(Path(args.report))
+    if args.command == "models":
+        from .models_cli import models
+
+        return models(args)
     return audit(args)
 
 
@@ -67,6 +84,12 @@ def audit(args: argparse.Namespace) -> int:
     if not snap.documents:
         print(f"tqa: no .txt, .html, .htm or .md documents in {corpus}", file=sys.stderr)
         return EXIT_USAGE
+    if args.require_models:
+        from .models_cli import check_models
+
+        if not check_models(snap.configs, snap.manifest_languages):
+            print("tqa: --require-models: the audit needs the models above", file=sys.stderr)
+            return EXIT_FAIL
     kwargs = {"workers": args.workers, "detailed_summary": True, "log_level": "WARNING"}
     if args.scheduler_url:
         kwargs["scheduler_url"] = args.scheduler_url

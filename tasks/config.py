@@ -54,7 +54,7 @@ class pair(luigi.Config):  # noqa: N801
 class align(luigi.Config):  # noqa: N801
     gap_cost = luigi.FloatParameter(default=0.25)
     merge_cost = luigi.FloatParameter(default=0.15)
-    band = luigi.IntParameter(default=12)
+    band = luigi.IntParameter(default=8)
 
 
 class flags(luigi.Config):  # noqa: N801
@@ -66,6 +66,7 @@ class flags(luigi.Config):  # noqa: N801
     garbled_max_similarity = luigi.FloatParameter(default=0.08)
     spun_min_substitutions = luigi.IntParameter(default=1)
     fuzzy_term_min_skeleton = luigi.IntParameter(default=3)
+    garbled_max_comet = luigi.FloatParameter(default=0.3)
 
 
 class gate(luigi.Config):  # noqa: N801
@@ -74,7 +75,20 @@ class gate(luigi.Config):  # noqa: N801
     fail_on_errors = luigi.BoolParameter(default=True, parsing=luigi.BoolParameter.EXPLICIT_PARSING)
 
 
-SECTIONS = {c.__name__: c for c in (tqa, extract, langid, boilerplate, pair, align, flags, gate)}
+class models(luigi.Config):  # noqa: N801
+    dir = luigi.Parameter(default="~/.cache/tqa/models")
+    argos_packages_dir = luigi.Parameter(default="")
+    comet_model = luigi.Parameter(default="")
+    comet_qe_model = luigi.Parameter(default="")
+    device = luigi.Parameter(default="auto")
+    threads = luigi.IntParameter(default=0)
+    translate_batch_size = luigi.IntParameter(default=64)
+    beam_size = luigi.IntParameter(default=4)
+    comet_batch_size = luigi.IntParameter(default=32)
+    cache = luigi.Parameter(default="")
+
+
+SECTIONS = {c.__name__: c for c in (tqa, extract, langid, boilerplate, pair, align, flags, gate, models)}
 
 
 def check_unknown_keys() -> None:
@@ -144,7 +158,7 @@ def flag_config() -> pc.FlagConfig:
     return _build(lambda: pc.FlagConfig(source_lang(), c.min_words, c.min_lang_confidence, c.partial_min_span_words,
                                         c.partial_min_copied_words,
                                         c.garbled_max_chrf, c.garbled_max_similarity, c.spun_min_substitutions,
-                                        c.fuzzy_term_min_skeleton))
+                                        c.fuzzy_term_min_skeleton, c.garbled_max_comet))
 
 
 def gate_config() -> pc.GateConfig:
@@ -152,9 +166,16 @@ def gate_config() -> pc.GateConfig:
     return _build(lambda: pc.GateConfig(_fail_on(c.fail_on), c.fail_on_errors))
 
 
+def models_config() -> pc.ModelsConfig:
+    c = models()
+    return _build(lambda: pc.ModelsConfig(c.dir, c.argos_packages_dir, c.comet_model, c.comet_qe_model, c.device,
+                                          c.threads, c.translate_batch_size, c.beam_size, c.comet_batch_size,
+                                          c.cache))
+
+
 def all_configs() -> dict[str, object]:
     """Every stage config, built (and so validated) now."""
     check_unknown_keys()
     return {"source_lang": source_lang(), "extract": extract_config(), "langid": langid_config(),
             "boilerplate": boilerplate_config(), "pair": pair_config(), "align": align_config(),
-            "flags": flag_config(), "gate": gate_config()}
+            "flags": flag_config(), "gate": gate_config(), "models": models_config()}

@@ -22,6 +22,8 @@ from pipeline.discover import (
     shard_of,
     text_digest,
 )
+from pipeline.models import ModelPlan
+from pipeline.models import plan as plan_models
 
 _HASH_CACHE: dict[str, tuple[int, int, str]] = {}  # absolute path -> (size, mtime_ns, digest)
 
@@ -84,6 +86,14 @@ class Snapshot:
             self.glossary, probs = parse_glossary(_read_text(glossary_file, self.problems))
             self.problems += probs
 
+    @property
+    def manifest_languages(self) -> set[str]:
+        return {e.lang for e in self.manifest.values() if e.lang}
+
+    @cached_property
+    def model_plan(self) -> ModelPlan:
+        return plan_models(self.configs["models"], str(self.configs["source_lang"]))
+
     @cached_property
     def n_shards(self) -> int:
         """A power of two near len(documents) / shard_docs, so shards keep their documents as a corpus grows."""
@@ -133,6 +143,7 @@ class Snapshot:
     def run_digest(self) -> str:
         """Everything the final outputs depend on."""
         return text_digest("run", self.pair_digest, *self.glossary, self.cfg("align", "flags", "gate"),
+                           self.model_plan.signature,
                            *(f"{p.path}:{p.error}" for p in self.problems))
 
 

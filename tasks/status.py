@@ -6,15 +6,37 @@ import importlib.metadata as md
 
 from pipeline import __version__
 from pipeline.discover import text_digest
+from pipeline.models import ENABLE_COMMAND, ModelPlan
 
 from .snapshot import Snapshot
 
 
-def model_stage_status(snap: Snapshot) -> dict[str, str]:
-    """Status of the model stages. Back-translation and COMET are not wired into this release yet,
-    so they are reported as skipped, with the reason, rather than silently absent."""
-    why = "not in this release — back-translation (Argos Translate) and COMET arrive with the model stages"
-    return {"backtranslate": f"skipped: {why}", "comet": f"skipped: {why}"}
+def backtranslate_status(plan: ModelPlan, requests: dict[str, list[str]], translators: dict,
+                         source_lang: str) -> dict:
+    """Stage status and model figures of the back-translation, and a problem per language left out."""
+    problems = []
+    if not requests:
+        stage = f"skipped: no variant needs it (every variant is in {source_lang})"
+    elif not translators:
+        stage = f"skipped: {plan.argos_missing or 'no Argos Translate package for ' + ', '.join(requests)}"
+    else:
+        stage = "ran"
+        for lang in sorted(set(requests) - set(translators)):
+            problems.append({"path": "(models)", "severity": "warning",
+                             "error": f"no Argos Translate package for {lang}→{source_lang}: {lang} variants have "
+                                      f"no back-translation — run `{ENABLE_COMMAND}`"})
+    models = {lang: t.package.model_id for lang, t in translators.items()}
+    return {"stages": {"backtranslate": stage}, "problems": problems,
+            "models": {"backtranslate": models, "backtranslated": sum(len(requests[lg]) for lg in translators)}}
+
+
+def comet_status(plan: ModelPlan, n_scores: int) -> str:
+    if plan.comet_ref is None and plan.comet_qe is None:
+        return f"skipped: {plan.comet_ref_missing}"
+    if n_scores == 0:
+        return ("skipped: nothing to score (reference-based COMET scores back-translated groups; "
+                "back-translation produced none)")
+    return "ran"
 
 
 def _version(dist: str) -> str:

@@ -83,4 +83,10 @@ def luigi_overrides(tmp_path: Path):
     yield apply
     for path in added:
         LuigiConfigParser._config_paths.remove(path)
-    get_config().reload()
+    parser = get_config()
+    for section in parser.sections():  # reload() only adds: forget the overrides first
+        parser.remove_section(section)
+    parser.reload()
+    from tasks.audit import forget_snapshots
+
+    forget_snapshots()

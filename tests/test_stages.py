@@ -210,3 +210,22 @@ def test_glossary():
     terms, problems = parse_glossary((DEMO / "glossary.csv").read_text(encoding="utf-8"))
     assert {"TikTok", "ByteDance", "Douyin", "Meta", "Instagram", "WhatsApp", "Twitter", "YouTube",
             "LinkedIn"} <= set(terms) and problems == []
+
+
+def test_scores_from_reused_statistics_equal_sacrebleus_own():
+    from sacrebleu.metrics import BLEU, CHRF, TER
+
+    scorer = LexicalScorer()
+    pairs = [(SPUN, ORIGINAL), (EN[1], EN[1]), ("Zefr's process uses audio and text.", EN[2]),
+             (EN[3].replace("2022", "2023"), EN[3])]
+    stats = [scorer.stats(h, r) for h, r in pairs]
+    for (h, r), st in zip(pairs, stats, strict=True):
+        got = scorer.segment(st)
+        assert got.bleu == round(BLEU(effective_order=True).sentence_score(h, [r]).score, 2)
+        assert got.chrf == round(CHRF(word_order=2).sentence_score(h, [r]).score, 2)
+        assert got.ter == round(TER().sentence_score(h, [r]).score, 2)
+    hyps, refs = [h for h, _ in pairs], [[r for _, r in pairs]]
+    corpus = scorer.corpus(stats)
+    assert corpus.bleu == round(BLEU().corpus_score(hyps, refs).score, 2)
+    assert corpus.chrf == round(CHRF(word_order=2).corpus_score(hyps, refs).score, 2)
+    assert corpus.ter == round(TER().corpus_score(hyps, refs).score, 2)

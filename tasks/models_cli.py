@@ -1,0 +1,116 @@
+"""``tqa models list | check | install`` — the user's view of the model stages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.errors import ModelUnavailable
+from pipeline.models import ENABLE_COMMAND, argos_package, comet_model, install_from_network, install_from_path
+from pipeline.models import inventory as model_inventory
+
+from . import config as cfg
+
+
+def _targets(configs: dict, extra_langs: set[str]) -> list[tuple[str, str]]:
+    """Language pairs to back-translate: the configured and manifest languages into the source language."""
+    source = configs["source_lang"]
+    langs = set(configs["langid"].languages) | extra_langs
+    return [(lang, source) for lang in sorted(langs - {source})]
+
+
+def _corpus_langs(corpus: str | None) -> set[str]:
+    if not corpus:
+        return set()
+    from .audit import snapshot
+
+    return snapshot(corpus).manifest_languages
+
+
+def models(args: argparse.Namespace) -> int:
+    configs = cfg.all_configs()
+    mcfg = configs["models"]
+    if args.models_command == "list":
+        inv = model_inventory(mcfg)
+        print(f"models folder: {mcfg.root}")
+        print(f"Argos Translate packages ({mcfg.argos_dir}):" + ("" if inv.argos else " none"))
+        for p in inv.argos:
+            print(f"  {p.from_code}→{p.to_code}  version {p.version or '?'}  {p.path}")
+        print(f"COMET models ({mcfg.comet_dir}):" + ("" if inv.comet else " none"))
+        for m in inv.comet:
+            kind = "reference-free (QE)" if m.reference_free else "reference-based"
+            print(f"  {m.path.name}  {kind}  {m.path}  encoder {m.encoder or m.hparams.get('pretrained_model')}")
+        print("stages would use:")
+        for from_code, to_code in _targets(configs, set()):
+            try:
+                print(f"  backtranslate {from_code}→{to_code}: {argos_package(mcfg, from_code, to_code).path}")
+            except ModelUnavailable as exc:
+                print(f"  backtranslate {from_code}→{to_code}: none ({exc})")
+        for free in (False, True):
+            name = "comet (QE)" if free else "comet"
+            try:
+                print(f"  {name}: {comet_model(mcfg, free).path}")
+            except ModelUnavailable as exc:
+                print(f"  {name}: none ({exc})")
+        return 0
+    if args.models_command == "check":
+        return 0 if check_models(configs, _corpus_langs(args.corpus)) else 1
+    try:
+        if args.source:
+            print("installed " + install_from_path(Path(args.source), mcfg,
+                                                   Path(args.encoder) if args.encoder else None))
+        else:
+            pairs = [p for p in _targets(configs, _corpus_langs(args.corpus))
+                     if _missing_package(mcfg, *p)]
+            comet_name = None if _has_comet(mcfg) else args.comet
+            for line in install_from_network(mcfg, pairs, comet_name):
+                print("installed " + line)
+    except ModelUnavailable as exc:
+        print(f"tqa models install: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _missing_package(mcfg, from_code: str, to_code: str) -> bool:  # noqa: ANN001
+    try:
+        argos_package(mcfg, from_code, to_code)
+        return False
+    except ModelUnavailable:
+        return True
+
+
+def _has_comet(mcfg) -> bool:  # noqa: ANN001
+    try:
+        comet_model(mcfg, reference_free=False)
+        return True
+    except ModelUnavailable:
+        return False
+
+
+def check_models(configs: dict, extra_langs: set[str]) -> bool:
+    """Print each model the audit needs, its checksum and whether it loads; False if any fails."""
+    mcfg = configs["models"]
+    ok = True
+    for from_code, to_code in _targets(configs, extra_langs):
+        try:
+            pkg = argos_package(mcfg, from_code, to_code)
+            from pipeline.models import translator_for
+
+            translator_for(pkg, mcfg).translate(["Hej."])
+            print(f"ok       backtranslate {from_code}→{to_code}: {pkg.path} (blake2b {pkg.checksum})")
+        except (ModelUnavailable, ImportError, RuntimeError, OSError) as exc:
+            ok = False
+            print(f"MISSING  backtranslate {from_code}→{to_code}: {exc}")
+    try:
+        model = comet_model(mcfg, reference_free=False)
+        from pipeline.models import comet_scorer_for
+
+        comet_scorer_for(model, mcfg).predict([{"src": "Hej.", "mt": "Hello.", "ref": "Hello."}])
+        print(f"ok       comet: {model.path} (blake2b {model.checksum})")
+    except (ModelUnavailable, ImportError, RuntimeError, OSError) as exc:
+        ok = False
+        print(f"MISSING  comet: {exc}")
+    if not ok:
+        print(f"fix: run `{ENABLE_COMMAND}` (with a network), or `tqa models install --from PATH` for local files")
+    return ok
