@@ -1,12 +1,15 @@
-# make audit — create .venv, install tqa, audit corpora/demo into reports/demo
-# make test  — create .venv with the test extras and run the tests
+# make audit  — create .venv, install tqa, audit corpora/demo into reports/demo
+# make test   — create .venv with the test and model extras and run the tests
+# make models — install the model libraries and download the models (needs a network; offline:
+#               tqa models install --from FILE_OR_FOLDER)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORPUS ?= corpora/demo
 OUT    ?= reports/demo
+TORCH  ?= torch==2.13.0
 
-.PHONY: audit test venv browser bench clean
+.PHONY: audit test models browser bench clean
 
 $(BIN)/tqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +17,21 @@ $(BIN)/tqa: pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.test-deps: $(BIN)/tqa
-	$(BIN)/pip install -q -e '.[test]'
+# torch first: the pinned CPU build; left to resolve itself, pip takes a multi-GB CUDA build.
+$(VENV)/.model-deps: $(BIN)/tqa
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e '.[models]'
 	touch $@
 
-venv: $(BIN)/tqa
+$(VENV)/.test-deps: $(VENV)/.model-deps
+	$(BIN)/pip install -q -e '.[test,models]'
+	touch $@
 
 audit: $(BIN)/tqa
 	$(BIN)/tqa audit $(CORPUS) --out $(OUT)
+
+models: $(VENV)/.model-deps
+	$(BIN)/tqa models install --corpus $(CORPUS)
 
 # Headless Chromium for the browser test (Debian's package; playwright drives it, it downloads nothing).
 browser:

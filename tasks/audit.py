@@ -271,9 +271,11 @@ class CometCorpus(TqaTask):
                 "backtranslate": BackTranslate(self.corpus, self.out, self.snap.pair_digest)}
 
     def output(self):  # noqa: ANN201
-        return {"segments": self.target("final", f"{self.digest}.parquet"),
-                "articles": self.target("final", f"{self.digest}.articles.parquet"),
-                "status": self.target("final", f"{self.digest}.json")}
+        """Per shard, so that each ReportShard reads its own articles only."""
+        return {"status": self.target("final", f"{self.digest}.json"),
+                "shards": {s: {"segments": self.target("final", f"{self.digest}-{s:04d}.parquet"),
+                               "articles": self.target("final", f"{self.digest}-{s:04d}.articles.parquet")}
+                           for s, _, _ in self.shards}}
 
     def run(self) -> None:
         snap = self.snap
@@ -297,11 +299,15 @@ class CometCorpus(TqaTask):
         stages["comet"] = comet_status(plan, scores.height)
         segments, articles = apply_comet(segments, articles, scores, snap.configs["flags"], snap.configs["gate"])
         bt_status = json.loads(Path(self.input()["backtranslate"]["status"].path).read_text(encoding="utf-8"))
+        for (s, _, _), audit in zip(self.shards, audits, strict=True):
+            ids = pl.read_parquet(audit["articles"].path, columns=["article_id"])["article_id"].implode()
+            out = self.output()["shards"][s]
+            write_parquet(out["articles"], articles.filter(pl.col("article_id").is_in(ids)))
+            write_parquet(out["segments"], segments.filter(pl.col("article_id").is_in(ids)))
         write_json(self.output()["status"], {"stages": {**bt_status["stages"], **stages},
+                                             "problems": bt_status["problems"],
                                              "models": {**bt_status["models"], "comet": model.model_id if model
                                                         else None, "comet_scores": scores.height}})
-        write_parquet(self.output()["articles"], articles)
-        write_parquet(self.output()["segments"], segments)
 
 
 class ReportShard(TqaTask):
@@ -319,10 +325,9 @@ class ReportShard(TqaTask):
         return self.target("report", f"{self.shard:04d}-{self.digest}.json")
 
     def run(self) -> None:
-        docs = [d.path for d in self.snap.shards[self.shard]]
         final = self.input()
-        articles = pl.read_parquet(final["articles"].path).filter(pl.col("doc_path").is_in(docs))
-        segments = pl.read_parquet(final["segments"].path).filter(pl.col("doc_path").is_in(docs))
+        articles = pl.read_parquet(final["shards"][self.shard]["articles"].path)
+        segments = pl.read_parquet(final["shards"][self.shard]["segments"].path)
         run = run_context(self.snap, json.loads(Path(final["status"].path).read_text(encoding="utf-8")))
         pages = []
         by_article = {k[0]: g for k, g in segments.group_by("article_id", maintain_order=True)}
@@ -406,9 +411,9 @@ class AuditCorpus(TqaTask):
         comet_digest = text_digest("comet", *(d for _, d, _ in shards), snap.model_plan.signature)
         reports = [ReportShard(self.corpus, self.out, s, d, comet_digest, shards) for s, d, _ in shards]
         yield reports  # dynamic dependencies: the shard digests need the pairing first
-        final = reports[0].requires().output() if reports else None
-        segments = pl.read_parquet(final["segments"].path)
-        articles = pl.read_parquet(final["articles"].path)
+        final = reports[0].requires().output()
+        segments = pl.concat([pl.read_parquet(f["segments"].path) for f in final["shards"].values()])
+        articles = pl.concat([pl.read_parquet(f["articles"].path) for f in final["shards"].values()])
         status = json.loads(Path(final["status"].path).read_text(encoding="utf-8"))
         problems = [p.as_dict() for p in snap.problems]
         for s, digest in snap.extract_digests.items():
