@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -95,14 +96,14 @@ def _real_pairs() -> tuple[list[str], list[tuple[str, str]], str]:
 
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            en_pages, sv_pages = bilingual._load_pages(bilingual.fetch_debs())  # noqa: SLF001
+            en_pages, sv_pages = bilingual._load_pages(bilingual.fetch_debs())
     except Exception as exc:  # noqa: BLE001  (no apt, no network, no cached packages)
         return [], [], f"the Debian man pages could not be had ({type(exc).__name__}: {exc})"
     sv_sentences: list[str] = []
     pairs: list[tuple[str, str]] = []
     for key in sorted(sv_pages):
         sv = sv_pages[key]
-        mapping = bilingual._align(en_pages[key], sv) if key in en_pages else None  # noqa: SLF001
+        mapping = bilingual._align(en_pages[key], sv) if key in en_pages else None
         for i, block in enumerate(sv.blocks):
             if block.kind != "paragraph" or bilingual.is_code_like(block.text):
                 continue
@@ -146,7 +147,7 @@ def swedish_segments(n: int, man_sentences: list[str]) -> tuple[list[str], dict]
 # helpers
 
 
-def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN201
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     value = fn(*args, **kwargs)
     return value, time.perf_counter() - start
@@ -209,7 +210,8 @@ def _rate(count: float, seconds: float) -> float:
 # 1. back-translation
 
 
-def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: list[int], device: str) -> dict:
+def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: list[int], device: str,
+                          comet_sources: list[str]) -> dict:
     from pipeline.backtranslate import ArgosBackTranslator, back_translate, install_package_file
     from pipeline.cache import ModelCache
 
@@ -226,23 +228,23 @@ def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: 
         return sum(len(x) for x in sp.encode(translations))
 
     tqa_outputs: dict[int, list[str]] = {}
-    translators = {}
     for t in threads:
         bt = ArgosBackTranslator(pkg, device, threads=t, batch_size=64)
         start = time.perf_counter()
-        _ = bt._translator, bt._tokenizer  # noqa: SLF001  (load the models, timed apart)
+        _ = bt._translator, bt._tokenizer
         load = time.perf_counter() - start
         _, first = timed(bt.translate, texts[:1])
         out["load"][f"tqa threads={t}: model load"] = load
         out["load"][f"tqa threads={t}: first call (1 segment)"] = first
         result, secs = timed(bt.translate, texts)
         tqa_outputs[t] = result
-        translators[t] = bt
-        out["rows"].append({"path": "tqa", "threads": t, "compute_type": bt._translator.compute_type,  # noqa: SLF001
+        out["rows"].append({"path": "tqa", "threads": t, "compute_type": bt._translator.compute_type,
                             "how": "1 translate_batch call, length-sorted, max_batch_size=64",
                             "seconds": secs, "segments_per_s": _rate(len(texts), secs),
                             "src_tokens_per_s": _rate(src_tokens, secs),
                             "out_tokens_per_s": _rate(out_tokens(result), secs)})
+        del bt  # one model alive at a time: idle thread pools of another must not compete
+        gc.collect()
 
     # argostranslate, sentence by sentence
     import argostranslate.package as argos_package
@@ -275,6 +277,8 @@ def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: 
             same = sum(a == b for a, b in zip(result, tqa_outputs[t], strict=True))
             row["identical_to_tqa"] = same
         out["rows"].append(row)
+    underlying.translator = None
+    gc.collect()
 
     for row in out["rows"]:
         if row["path"] == "argos":
@@ -283,7 +287,8 @@ def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: 
                 row["tqa_speedup"] = tqa_row["segments_per_s"] / row["segments_per_s"]
 
     # cold vs cached
-    bt = translators[threads[0]]
+    bt = ArgosBackTranslator(pkg, device, threads=threads[0], batch_size=64)
+    bt.translate(texts[:1])  # load, as above
     cache = ModelCache(work / "cache" / "models.sqlite")
     try:
         calls0 = bt.model_calls
@@ -297,7 +302,7 @@ def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: 
                     "cached_s": cached, "cached_model_calls": calls2 - calls1,
                     "cold_segments_per_s": _rate(len(texts), cold), "cached_segments_per_s": _rate(len(texts), cached),
                     "same_translations": sum(again[t] == r for t, r in zip(texts, tqa_outputs[threads[0]], strict=True))}
-    out["tqa_outputs"] = tqa_outputs[threads[0]]
+    out["mt"] = bt.translate(comet_sources) if comet_sources else []  # COMET's mt, made here
     return out
 
 
@@ -305,14 +310,15 @@ def bench_backtranslation(archive: Path, texts: list[str], work: Path, threads: 
 # 2. COMET
 
 
-def bench_comet(model_dir: Path, items: list[dict[str, str]], work: Path, device: str) -> dict:
+def bench_comet(model_dir: Path, items: list[dict[str, str]], work: Path, device: str, package_dir: Path,
+                texts: list[str]) -> dict:
     from pipeline.cache import ModelCache
     from pipeline.comet_score import CometScorer, comet_scores, quiet_comet, read_comet_model
 
     out: dict = {"items": len(items), "load": {}, "rows": []}
     quiet_comet()
     scorer = CometScorer(read_comet_model(model_dir), device, batch_size=8)
-    _, secs = timed(lambda: scorer._comet)  # noqa: SLF001
+    _, secs = timed(lambda: scorer._comet)
     out["load"]["checkpoint load"] = secs
     _, secs = timed(scorer.predict, items[:8])
     out["load"]["first predict (8 items)"] = secs
@@ -324,6 +330,19 @@ def bench_comet(model_dir: Path, items: list[dict[str, str]], work: Path, device
         scorer.batch_size = bs
         _, secs = timed(scorer.predict, items)
         out["rows"].append({"batch_size": bs, "seconds": secs, "items_per_s": _rate(len(items), secs)})
+
+    # As in a tqa run: the process keeps its translator (default [models] threads = 0) loaded
+    # while COMET scores.  Same batch size as tqa's default, after the translator has worked.
+    from pipeline.backtranslate import ArgosBackTranslator, read_package
+
+    neighbour = ArgosBackTranslator(read_package(package_dir), device, threads=0, batch_size=64)
+    neighbour.translate(texts)
+    scorer.batch_size = 32
+    _, secs = timed(scorer.predict, items)
+    out["rows"].append({"batch_size": 32, "seconds": secs, "items_per_s": _rate(len(items), secs),
+                        "note": "with a tqa translator (threads=0) loaded in the process"})
+    del neighbour
+    gc.collect()
 
     scorer.batch_size = 32  # tqa's default [models] comet_batch_size
     cache = ModelCache(work / "cache" / "comet.sqlite")
@@ -390,7 +409,7 @@ def print_report(fig: dict) -> None:
           f"ref {cm['mean_chars']['ref']:.0f}), torch threads {cm['torch_threads']}, gpu {cm['gpu']}")
     print(f"   {'batch':>5s} {'time':>10s} {'items/s':>9s}")
     for r in cm["rows"]:
-        print(f"   {r['batch_size']:5d} {_fmt_s(r['seconds']):>10s} {r['items_per_s']:9.0f}")
+        print(f"   {r['batch_size']:5d} {_fmt_s(r['seconds']):>10s} {r['items_per_s']:9.0f}  {r.get('note', '')}")
     c = cm["cache"]
     print(f"   comet_scores() batch {c['batch_size']} cold: {_fmt_s(c['cold_s']).strip()} "
           f"({c['cold_items_per_s']:.0f} items/s, {c['cold_model_calls']} model call);  cached: "
@@ -399,7 +418,9 @@ def print_report(fig: dict) -> None:
     print("   load (not in the throughput above):")
     for k, val in cm["load"].items():
         print(f"     {k:60s} {_fmt_s(val)}")
-    print(f"\ntotal {fig['total_s']:.0f} s")
+    la = fig["loadavg_1min"]
+    print(f"\ntotal {fig['total_s']:.0f} s; 1-minute load average {la['before']:.2f} before, {la['after']:.2f} after "
+          f"(this run alone brings it to about 1; much more means other work shared the cores)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -415,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     if not threads or args.segments < 1 or args.comet_items < 8:
         p.error("need at least one --threads value, --segments >= 1 and --comet-items >= 8")
 
-    total_start = time.perf_counter()
+    total_start, load_before = time.perf_counter(), os.getloadavg()[0]
     sys.path.insert(0, str(REPO))
     from tests.fixtures import tiny_models as tiny
 
@@ -438,34 +459,32 @@ def main(argv: list[str] | None = None) -> int:
         texts, seg_note = swedish_segments(args.segments, man_sentences)
         seg_note["source"] = "tiny_models.SV_EN + " + source if man_sentences else "tiny_models.SV_EN only; " + source
 
-        bt = bench_backtranslation(built["argos_package"], texts, work, threads, device)
+        # COMET items: real aligned sentence pairs; mt = the tiny package's back-translation
+        all_pairs = list(dict.fromkeys([*tiny.SV_EN, *((s, e) for s, e in pairs if _keep(s))]))
+        random.Random(SEED).shuffle(all_pairs)
+        all_pairs = all_pairs[:args.comet_items]
+
+        bt = bench_backtranslation(built["argos_package"], texts, work, threads, device, [s for s, _ in all_pairs])
+        mts = bt.pop("mt")
+        gc.collect()
         import sentencepiece as spm
 
         sp = spm.SentencePieceProcessor(model_file=str(next((work / "tqa-packages").iterdir()) / "sentencepiece.model"))
         seg_note["mean_chars"] = sum(map(len, texts)) / len(texts)
         seg_note["mean_src_tokens"] = sum(len(x) for x in sp.encode(texts)) / len(texts)
 
-        # COMET items: real aligned sentence pairs; mt = the tiny package's back-translation
-        all_pairs = list(dict.fromkeys([*tiny.SV_EN, *((s, e) for s, e in pairs if _keep(s))]))
-        random.Random(SEED).shuffle(all_pairs)
-        all_pairs = all_pairs[:args.comet_items]
-        from pipeline.backtranslate import ArgosBackTranslator, read_package
-
-        bt_model = ArgosBackTranslator(read_package(next((work / "tqa-packages").iterdir())), device,
-                                       threads=threads[0])
-        mts = bt_model.translate([s for s, _ in all_pairs])
         items = [{"src": s, "mt": mt, "ref": e} for (s, e), mt in zip(all_pairs, mts, strict=True)]
         while len(items) < args.comet_items:  # too few real pairs: repeat them with a numbered mt
             base = items[len(items) % len(all_pairs)]
             items.append(dict(base, mt=f"{base['mt']} ({len(items)})"))
-        cm = bench_comet(built["comet_ref"], items, work, device)
+        cm = bench_comet(built["comet_ref"], items, work, device, next((work / "tqa-packages").iterdir()), texts)
         cm["real_pairs"] = len(all_pairs)
         cm["mean_chars"] = {f: sum(len(i[f]) for i in items) / len(items) for f in ("src", "mt", "ref")}
 
-        bt.pop("tqa_outputs", None)
         fig = {"versions": versions(), "machine": machine(), "device": device, "imports": imports, "build_s": build_s,
                "segments_source": seg_note, "backtranslation": bt, "comet": cm,
-               "total_s": time.perf_counter() - total_start}
+               "total_s": time.perf_counter() - total_start,
+               "loadavg_1min": {"before": load_before, "after": os.getloadavg()[0]}}
     print_report(fig)
     if args.json:
         args.json.write_text(json.dumps(fig, indent=1), encoding="utf-8")

@@ -70,12 +70,12 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig,
             labels[(b.doc_path, b.block_idx)] = "page chrome (navigation, header, footer or form)"
         elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
             labels[(b.doc_path, b.block_idx)] = (
-                f"link-like teaser: '{m.group(1)}' leads {teaser_prefixes[fold(m.group(1))]} lines of the corpus")
+                f"link-like teaser: lines led by '{m.group(1)}' recur across the corpus")
         elif b.text.rstrip().endswith(":"):
             continue  # a line that introduces what follows is part of the article ("As explained by Meta:")
         elif n_words <= cfg.recurring_max_words and n_docs >= (
                 cfg.title_min_docs if b.kind == "title" and n_words > 4 else cfg.recurring_min_docs):
-            labels[(b.doc_path, b.block_idx)] = f"recurring line: found in {n_docs} {doc_lang[b.doc_path] or ''} documents".replace("  ", " ")
+            labels[(b.doc_path, b.block_idx)] = "recurring line: found in other documents of the same language"
         elif n_words <= cfg.recurring_max_words and repeats[(b.doc_path, key)] >= cfg.within_doc_min_repeats:
             labels[(b.doc_path, b.block_idx)] = f"repeated line: {repeats[(b.doc_path, key)]} times in this document"
 
@@ -102,12 +102,12 @@ def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str 
                 key = (b.doc_path, b.block_idx)
                 if key in labels:
                     continue
-                others = [t for t in template.get(pos, []) if t.doc_path != b.doc_path]
-                match = next((t for t in others if _mirrors(b, t, doc_lang, cfg)), None)
-                if match is None:
+                matches = [t for t in template.get(pos, []) if t.doc_path != b.doc_path and _mirrors(b, t, doc_lang, cfg)]
+                if not matches:
                     break
-                labels[key] = (f"mirrored chrome: in the place of '{match.text[:60]}' in {match.doc_path}, "
-                               f"not in {doc_lang.get(match.doc_path) or 'its language'}")
+                # the most common template line names the place: stable while other pages come and go
+                example = Counter(t.text for t in matches).most_common(1)[0][0]
+                labels[key] = f"mirrored chrome: in the place of '{example[:60]}' on other pages, in another language"
 
 
 def _mirrors(b: BlockInfo, t: BlockInfo, doc_lang: dict[str, str | None], cfg: BoilerplateConfig) -> bool:

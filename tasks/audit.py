@@ -61,6 +61,7 @@ def snapshot(corpus: str) -> Snapshot:
 def forget_snapshots() -> None:
     """Start afresh: rescan corpora and re-read luigi.cfg (Luigi caches Config instances)."""
     _SNAPSHOTS.clear()
+    _SHARD_PLANS.clear()
     luigi.task_register.Register.clear_instance_cache()
 
 
@@ -264,10 +265,16 @@ class CometCorpus(TqaTask):
     writes the final segment and article tables."""
 
     digest = luigi.Parameter()
-    shards = luigi.ListParameter()  # [shard, audit digest, original shards] of every AuditShard
+
+    @property
+    def shards(self) -> list[tuple[int, str, tuple[int, ...]]]:
+        """The shard plan AuditCorpus wrote. Read as JSON, not Parquet: this runs in the worker's
+        scheduling process, and polars used there before Luigi forks a task process can deadlock it."""
+        plan = json.loads(Path(plan_target(self, self.digest).path).read_text(encoding="utf-8"))
+        return [(s, d, tuple(o)) for s, d, o in plan]
 
     def requires(self):  # noqa: ANN201
-        return {"audits": [AuditShard(self.corpus, self.out, s, d, tuple(o)) for s, d, o in self.shards],
+        return {"audits": [AuditShard(self.corpus, self.out, s, d, o) for s, d, o in self.shards],
                 "backtranslate": BackTranslate(self.corpus, self.out, self.snap.pair_digest)}
 
     def output(self):  # noqa: ANN201
@@ -316,10 +323,9 @@ class ReportShard(TqaTask):
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
     comet_digest = luigi.Parameter()
-    shards = luigi.ListParameter()
 
     def requires(self):  # noqa: ANN201
-        return CometCorpus(self.corpus, self.out, self.comet_digest, self.shards)
+        return CometCorpus(self.corpus, self.out, self.comet_digest)
 
     def output(self):  # noqa: ANN201
         return self.target("report", f"{self.shard:04d}-{self.digest}.json")
@@ -348,6 +354,57 @@ def run_context(snap: Snapshot, status: dict) -> dict:
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
+_SHARD_PLANS: dict[tuple[str, str, str], list[tuple[int, str, tuple[int, ...]]]] = {}
+
+
+def shard_plan(task: TqaTask) -> list[tuple[int, str, tuple[int, ...]]]:
+    """(shard, audit digest, original shards) per shard, once pairing has run. The digest covers
+    exactly what the shard's articles depend on: its documents' text and structure, its originals'
+    text and structure, the pairing of both, the glossary, settings and models."""
+    snap = task.snap
+    key = (task.corpus, task.out, snap.run_digest)
+    if key in _SHARD_PLANS:
+        return _SHARD_PLANS[key]
+    pairs = pl.read_parquet(PairArticles(task.corpus, task.out, snap.pair_digest).output().path)
+    structure = pl.read_parquet(StructureCorpus(task.corpus, task.out, snap.structure_digest)
+                                .output()["structure"].path)
+    shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
+    doc_digest = {d.path: d.digest for d in snap.documents}
+    # boilerplate reasons name no corpus-wide counts, so one new page does not touch every shard
+    doc_state = {d: text_digest(*map(str, rows)) for (d,), rows in
+                 ((k, g.select("article_id", "seg_id", "block", "boilerplate_reason").rows()) for k, g in
+                  structure.group_by("doc_path", maintain_order=True))}
+    art_state: dict[str, list[str]] = {}
+    originals: dict[int, set[str]] = {}
+    for row in pairs.select("doc_path", "article_id", "role", "lang", "original_article_id",
+                            "original_path").iter_rows(named=True):
+        s = shard_of_doc[row["doc_path"]]
+        art_state.setdefault(row["doc_path"], []).append("|".join(map(str, row.values())))
+        if row["original_path"]:
+            originals.setdefault(s, set()).add(row["original_path"])
+    plan = []
+    for s, docs in snap.shards.items():
+        orig_docs = sorted(originals.get(s, set()))
+        orig_shards = tuple(sorted({shard_of_doc[o] for o in orig_docs} - {s}))
+        digest = text_digest("audit", snap.langid_digests[s], snap.cfg("langid"),
+                             *(f"{o}:{doc_digest[o]}" for o in orig_docs),
+                             *(doc_state.get(d.path, "") for d in docs), *(doc_state.get(o, "") for o in orig_docs),
+                             *("\n".join(art_state.get(p, [])) for p in [d.path for d in docs] + orig_docs),
+                             *snap.glossary, snap.cfg("align", "flags", "gate"), snap.model_plan.signature,
+                             tool_signature(snap))
+        plan.append((s, digest, orig_shards))
+    _SHARD_PLANS[key] = plan
+    return plan
+
+
+def comet_digest(task: TqaTask) -> str:
+    return text_digest("comet", *(d for _, d, _ in shard_plan(task)), task.snap.model_plan.signature)
+
+
+def plan_target(task: TqaTask, digest: str) -> luigi.LocalTarget:
+    return task.target("plan", f"{digest}.json")
+
+
 class AuditCorpus(TqaTask):
     """The whole audit: segments.parquet, articles.parquet, summary.json, index.html and article pages."""
 
@@ -371,45 +428,13 @@ class AuditCorpus(TqaTask):
             return False
         return summary.get("run", {}).get("digest") == self.snap.run_digest
 
-    def shard_plan(self) -> list[tuple[int, str, list[int]]]:
-        """(shard, audit digest, original shards) per shard; the digest covers exactly what the
-        shard's articles depend on: its documents' text and structure, its originals' text and
-        structure, the pairing of both, the glossary, settings and models."""
-        snap = self.snap
-        pairs = pl.read_parquet(self.input().path)
-        structure = pl.read_parquet(StructureCorpus(self.corpus, self.out, snap.structure_digest)
-                                    .output()["structure"].path)
-        shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
-        doc_digest = {d.path: d.digest for d in snap.documents}
-        doc_state = {d: text_digest(*map(str, rows)) for (d,), rows in
-                     ((k, g.select("article_id", "seg_id", "block", "boilerplate_reason").rows()) for k, g in
-                      structure.group_by("doc_path", maintain_order=True))}
-        art_state: dict[str, list[str]] = {}
-        originals: dict[int, set[str]] = {}
-        for row in pairs.select("doc_path", "article_id", "role", "lang", "original_article_id",
-                                "original_path").iter_rows(named=True):
-            s = shard_of_doc[row["doc_path"]]
-            art_state.setdefault(row["doc_path"], []).append("|".join(map(str, row.values())))
-            if row["original_path"]:
-                originals.setdefault(s, set()).add(row["original_path"])
-        plan = []
-        for s, docs in snap.shards.items():
-            orig_docs = sorted(originals.get(s, set()))
-            orig_shards = sorted({shard_of_doc[o] for o in orig_docs} - {s})
-            digest = text_digest("audit", snap.langid_digests[s], snap.cfg("langid"),
-                                 *(f"{o}:{doc_digest[o]}" for o in orig_docs),
-                                 *(doc_state.get(d.path, "") for d in docs), *(doc_state.get(o, "") for o in orig_docs),
-                                 *("\n".join(art_state.get(p, [])) for p in [d.path for d in docs] + orig_docs),
-                                 *snap.glossary, snap.cfg("align", "flags", "gate"), snap.model_plan.signature,
-                                 tool_signature(snap))
-            plan.append((s, digest, orig_shards))
-        return plan
-
     def run(self):  # noqa: ANN201
         snap = self.snap
-        shards = self.shard_plan()
-        comet_digest = text_digest("comet", *(d for _, d, _ in shards), snap.model_plan.signature)
-        reports = [ReportShard(self.corpus, self.out, s, d, comet_digest, shards) for s, d, _ in shards]
+        digest = comet_digest(self)
+        plan = shard_plan(self)
+        if not plan_target(self, digest).exists():
+            write_json(plan_target(self, digest), [[s, d, list(o)] for s, d, o in plan])
+        reports = [ReportShard(self.corpus, self.out, s, d, digest) for s, d, _ in plan]
         yield reports  # dynamic dependencies: the shard digests need the pairing first
         final = reports[0].requires().output()
         segments = pl.concat([pl.read_parquet(f["segments"].path) for f in final["shards"].values()])
@@ -463,7 +488,8 @@ def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     pages: set[str] = set()
     for r in reports:
         pages |= set(json.loads(Path(r.output().path).read_text(encoding="utf-8")))
-    for stage in ("extract", "langid", "structure", "pair", "backtranslate", "audit", "final", "report"):
+    keep.add(str(Path(plan_target(task, reports[0].comet_digest).path)) if reports else "")
+    for stage in ("extract", "langid", "structure", "pair", "backtranslate", "audit", "final", "report", "plan"):
         folder = task.work / stage
         for p in folder.glob("*") if folder.is_dir() else ():
             if str(p) not in keep:
