@@ -2,7 +2,7 @@
 
     ExtractShard ─> IdentifyLanguageShard ─┬─> StructureCorpus ─> PairArticles ─> BackTranslate ─┐
                                            └──────────────────────────────────────────────────────┴─> AuditShard
-    AuditShard (every shard) ─> CometCorpus ─> ReportShard (every shard) ─> AuditCorpus
+    AuditShard (every shard) ─> CometCorpus ─> ReportShard (every shard) ─> ReportCorpus ─> AuditCorpus
 
 Per-document stages run over shards of documents (Luigi's scheduling cost grows with the square
 of the task count); corpus-wide stages (boilerplate statistics, pairing, the model stages, which batch across the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import luigi
@@ -62,7 +63,15 @@ def forget_snapshots() -> None:
     """Start afresh: rescan corpora and re-read luigi.cfg (Luigi caches Config instances)."""
     _SNAPSHOTS.clear()
     _SHARD_PLANS.clear()
+    work_dir.cache_clear()
     luigi.task_register.Register.clear_instance_cache()
+
+
+@lru_cache(maxsize=64)
+def work_dir(out: str) -> Path:
+    """Work files: ``[tqa] work_dir`` or REPORT_DIR/.tqa (cached: Luigi rebuilds a Config object
+    on every call, and the scheduler asks every task for its targets many times)."""
+    return Path(cfg.tqa().work_dir or Path(out) / ".tqa")
 
 
 class TqaTask(luigi.Task):
@@ -75,7 +84,7 @@ class TqaTask(luigi.Task):
 
     @property
     def work(self) -> Path:
-        return Path(cfg.tqa().work_dir or Path(self.out) / ".tqa")
+        return work_dir(self.out)
 
     def target(self, stage: str, name: str) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(self.work / stage / name))
@@ -306,11 +315,16 @@ class CometCorpus(TqaTask):
         stages["comet"] = comet_status(plan, scores.height)
         segments, articles = apply_comet(segments, articles, scores, snap.configs["flags"], snap.configs["gate"])
         bt_status = json.loads(Path(self.input()["backtranslate"]["status"].path).read_text(encoding="utf-8"))
-        for (s, _, _), audit in zip(self.shards, audits, strict=True):
-            ids = pl.read_parquet(audit["articles"].path, columns=["article_id"])["article_id"].implode()
+        shard_of = pl.concat([pl.read_parquet(a["articles"].path, columns=["article_id"]).with_columns(
+            pl.lit(s, dtype=pl.Int64).alias("_shard")) for (s, _, _), a in zip(self.shards, audits, strict=True)])
+        seg_parts = segments.join(shard_of, on="article_id", maintain_order="left").partition_by(
+            "_shard", as_dict=True, include_key=False)
+        art_parts = articles.join(shard_of, on="article_id", maintain_order="left").partition_by(
+            "_shard", as_dict=True, include_key=False)
+        for s, _, _ in self.shards:
             out = self.output()["shards"][s]
-            write_parquet(out["articles"], articles.filter(pl.col("article_id").is_in(ids)))
-            write_parquet(out["segments"], segments.filter(pl.col("article_id").is_in(ids)))
+            write_parquet(out["articles"], art_parts.get((s,), articles.clear()))
+            write_parquet(out["segments"], seg_parts.get((s,), segments.clear()))
         write_json(self.output()["status"], {"stages": {**bt_status["stages"], **stages},
                                              "problems": bt_status["problems"],
                                              "models": {**bt_status["models"], "comet": model.model_id if model
@@ -342,6 +356,24 @@ class ReportShard(TqaTask):
             path = Path(self.out) / "articles" / f"{art['article_id']}.html"
             atomic_write_text(path, render_article(art, rows, run))
             pages.append(path.name)
+        write_json(self.output(), pages)
+
+
+class ReportCorpus(TqaTask):
+    """All article pages. AuditCorpus yields this one task rather than every ReportShard: Luigi walks
+    the whole dependency tree again for each task a run yields, which is quadratic in the shards."""
+
+    digest = luigi.Parameter()  # the CometCorpus digest
+
+    def requires(self):  # noqa: ANN201
+        plan = CometCorpus(self.corpus, self.out, self.digest).shards
+        return [ReportShard(self.corpus, self.out, s, d, self.digest) for s, d, _ in plan]
+
+    def output(self):  # noqa: ANN201
+        return self.target("report", f"all-{self.digest}.json")
+
+    def run(self) -> None:
+        pages = sorted({p for t in self.input() for p in json.loads(Path(t.path).read_text(encoding="utf-8"))})
         write_json(self.output(), pages)
 
 
@@ -434,9 +466,10 @@ class AuditCorpus(TqaTask):
         plan = shard_plan(self)
         if not plan_target(self, digest).exists():
             write_json(plan_target(self, digest), [[s, d, list(o)] for s, d, o in plan])
-        reports = [ReportShard(self.corpus, self.out, s, d, digest) for s, d, _ in plan]
-        yield reports  # dynamic dependencies: the shard digests need the pairing first
-        final = reports[0].requires().output()
+        report = ReportCorpus(self.corpus, self.out, digest)
+        yield report  # a dynamic dependency: the shard digests need the pairing first
+        reports = report.requires()
+        final = CometCorpus(self.corpus, self.out, digest).output()
         segments = pl.concat([pl.read_parquet(f["segments"].path) for f in final["shards"].values()])
         articles = pl.concat([pl.read_parquet(f["articles"].path) for f in final["shards"].values()])
         status = json.loads(Path(final["status"].path).read_text(encoding="utf-8"))
@@ -488,7 +521,10 @@ def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     pages: set[str] = set()
     for r in reports:
         pages |= set(json.loads(Path(r.output().path).read_text(encoding="utf-8")))
-    keep.add(str(Path(plan_target(task, reports[0].comet_digest).path)) if reports else "")
+    if reports:
+        digest = reports[0].comet_digest
+        keep |= {str(Path(plan_target(task, digest).path)), str(Path(ReportCorpus(task.corpus, task.out, digest)
+                                                                     .output().path))}
     for stage in ("extract", "langid", "structure", "pair", "backtranslate", "audit", "final", "report", "plan"):
         folder = task.work / stage
         for p in folder.glob("*") if folder.is_dir() else ():
