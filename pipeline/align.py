@@ -9,6 +9,7 @@ back-translation exists, on the words themselves.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,11 +78,28 @@ _MOVES = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
 def align_segments(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
                    variant_compare: list[str] | None = None) -> list[Group]:
     """Alignment groups in order. ``variant_compare`` (e.g. back-translations) replaces the variant
-    texts for the similarity when given, and makes the comparison same-language."""
+    texts for the similarity when given, and makes the comparison same-language.
+
+    Within a language, runs of identical segments (after case and accent folding) are pinned 1:1
+    first, and the dynamic programme runs only on the stretches between them."""
     if variant_compare is not None:
         if len(variant_compare) != len(variant):
             raise ValueError("variant_compare must have one text per variant segment")
         variant, same_language = variant_compare, True
+    if not same_language:
+        return _align_dp(variant, original, same_language, cfg)
+    keys_v, keys_o = [fold(t) for t in variant], [fold(t) for t in original]
+    groups: list[Group] = []
+    vi = oj = 0
+    for block in difflib.SequenceMatcher(a=keys_v, b=keys_o, autojunk=False).get_matching_blocks():
+        for g in _align_dp(variant[vi:block.a], original[oj:block.b], same_language, cfg):
+            groups.append(Group(tuple(vi + i for i in g.variant), tuple(oj + j for j in g.original), g.score))
+        groups += [Group((block.a + k,), (block.b + k,), 1.0) for k in range(block.size)]
+        vi, oj = block.a + block.size, block.b + block.size
+    return groups
+
+
+def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig) -> list[Group]:
     n, m = len(variant), len(original)
     if n == 0 or m == 0:
         return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]

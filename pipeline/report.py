@@ -444,6 +444,11 @@ def render_article(
     )
 
 
+def render_article_job(job: tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Mapping[str, Any]]) -> str:
+    """``render_article(*job)``, as a top-level function a process pool can run."""
+    return render_article(*job)
+
+
 def render_index(
     summary: Mapping[str, Any], articles: Sequence[Mapping[str, Any]]
 ) -> str:

@@ -7,6 +7,7 @@ calls one function here and writes the result.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -175,28 +176,57 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
 
 def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tuple[str, ...],
                    align_cfg: AlignConfig, flag_cfg: FlagConfig, gate_cfg: GateConfig,
-                   backtranslations: dict[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   backtranslations: dict[str, str] | None = None,
+                   map_fn: Callable = map) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Audit the given articles. ``segments`` holds their segments and their originals' (structure
-    joined with languages); returns (segments.parquet rows, articles.parquet rows)."""
-    scorer = LexicalScorer()
+    joined with languages); returns (segments.parquet rows, articles.parquet rows). ``map_fn``
+    (e.g. a process pool's ``map``) spreads the articles over processors; results keep their order."""
     by_article: dict[str, list[dict]] = defaultdict(list)
     for seg in segments.sort("article_id", "seg_id").iter_rows(named=True):
         by_article[seg["article_id"]].append(seg)
-    seg_rows: list[dict] = []
-    art_rows: list[dict] = []
+    bt = backtranslations or {}
+    jobs = []
     for art in articles.iter_rows(named=True):
         if art["article_id"] not in by_article:
             continue
-        orig_id = art["original_article_id"]
-        original = by_article.get(orig_id) if orig_id else None
-        rows = audit_article(art, by_article[art["article_id"]], original, glossary, align_cfg, flag_cfg, scorer,
-                             original_lang=art.get("original_lang"), backtranslations=backtranslations)
-        art_rows.append(summarize_article(art, rows, scorer, gate_cfg))
-        seg_rows.extend({k: row[k] for k in SEGMENT_COLUMNS} for row in rows)
+        mine = by_article[art["article_id"]]
+        original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
+        texts = {s["text"] for s in mine}
+        jobs.append(_ArticleJob(art, mine, original, glossary, align_cfg, flag_cfg, gate_cfg,
+                                {t: bt[t] for t in texts if t in bt} or None))
+    seg_rows: list[dict] = []
+    art_rows: list[dict] = []
+    for rows, summary in map_fn(_audit_one, jobs):
+        seg_rows.extend(rows)
+        art_rows.append(summary)
     return (pl.DataFrame(seg_rows, schema=SEGMENTS_SCHEMA, orient="row") if seg_rows
             else pl.DataFrame(schema=SEGMENTS_SCHEMA),
             pl.DataFrame(art_rows, schema=ARTICLES_SCHEMA, orient="row") if art_rows
             else pl.DataFrame(schema=ARTICLES_SCHEMA))
+
+
+@dataclass(frozen=True)
+class _ArticleJob:
+    article: dict
+    segments: list[dict]
+    original: list[dict] | None
+    glossary: tuple[str, ...]
+    align_cfg: AlignConfig
+    flag_cfg: FlagConfig
+    gate_cfg: GateConfig
+    backtranslations: dict[str, str] | None
+
+
+_SCORER = LexicalScorer()
+
+
+def _audit_one(job: _ArticleJob) -> tuple[list[dict], dict]:
+    """One article's rows and summary (a top-level function, so a process pool can run it)."""
+    rows = audit_article(job.article, job.segments, job.original, job.glossary, job.align_cfg, job.flag_cfg,
+                         _SCORER, original_lang=job.article.get("original_lang"),
+                         backtranslations=job.backtranslations)
+    summary = summarize_article(job.article, rows, _SCORER, job.gate_cfg)
+    return [{k: row[k] for k in SEGMENT_COLUMNS} for row in rows], summary
 
 
 BT_SCHEMA = {"lang": pl.String, "text": pl.String, "backtranslation": pl.String}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_scores
 from pipeline.discover import text_digest
 from pipeline.models import comet_scorer_for, translator_for
-from pipeline.report import render_article, render_index
+from pipeline.report import render_article_job, render_index
 from pipeline.stages import (
     BT_SCHEMA,
     SourceFile,
@@ -72,6 +73,30 @@ def work_dir(out: str) -> Path:
     """Work files: ``[tqa] work_dir`` or REPORT_DIR/.tqa (cached: Luigi rebuilds a Config object
     on every call, and the scheduler asks every task for its targets many times)."""
     return Path(cfg.tqa().work_dir or Path(out) / ".tqa")
+
+
+_POOL: list = []
+
+
+def cpu_map():  # noqa: ANN201
+    """``map`` over a process pool when ``[tqa] processes`` > 1, else the builtin.
+
+    The pool lives as long as the Luigi worker process and is reused by every task it runs. Its
+    processes come from a fork server (a clean process), never forked from this one: polars, used
+    here, can deadlock in a child forked after it ran. Inside a task process of a multi-worker
+    run (``--workers N``) the workers already use the cores, and tasks map in-process.
+    """
+    import multiprocessing as mp
+
+    processes = cfg.tqa().processes or (os.cpu_count() or 1)
+    if processes <= 1 or mp.current_process().name != "MainProcess":
+        return map
+    if not _POOL:
+        from concurrent.futures import ProcessPoolExecutor
+
+        _POOL.append(ProcessPoolExecutor(max_workers=processes, mp_context=mp.get_context("forkserver")))
+    pool = _POOL[0]
+    return lambda fn, items: pool.map(fn, items, chunksize=max(1, len(items) // (4 * processes)))
 
 
 class TqaTask(luigi.Task):
@@ -264,7 +289,7 @@ class AuditShard(TqaTask):
         c = snap.configs
         seg_rows, art_rows = audit_articles(mine, segments, snap.glossary, c["align"], c["flags"], c["gate"],
                                             backtranslations=dict(zip(bt["text"], bt["backtranslation"],
-                                                                      strict=True)) or None)
+                                                                      strict=True)) or None, map_fn=cpu_map())
         write_parquet(self.output()["articles"], art_rows)
         write_parquet(self.output()["segments"], seg_rows)
 
@@ -349,12 +374,13 @@ class ReportShard(TqaTask):
         articles = pl.read_parquet(final["shards"][self.shard]["articles"].path)
         segments = pl.read_parquet(final["shards"][self.shard]["segments"].path)
         run = run_context(self.snap, json.loads(Path(final["status"].path).read_text(encoding="utf-8")))
+        by_article = {k[0]: g.to_dicts() for k, g in segments.group_by("article_id", maintain_order=True)}
+        arts = articles.to_dicts()
+        jobs = [(art, by_article.get(art["article_id"], []), run) for art in arts]
         pages = []
-        by_article = {k[0]: g for k, g in segments.group_by("article_id", maintain_order=True)}
-        for art in articles.iter_rows(named=True):
-            rows = by_article[art["article_id"]].to_dicts() if art["article_id"] in by_article else []
+        for art, html in zip(arts, cpu_map()(render_article_job, jobs), strict=True):
             path = Path(self.out) / "articles" / f"{art['article_id']}.html"
-            atomic_write_text(path, render_article(art, rows, run))
+            atomic_write_text(path, html)
             pages.append(path.name)
         write_json(self.output(), pages)
 
