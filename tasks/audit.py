@@ -407,7 +407,11 @@ MODEL_FREE_STAGES = ("extract", "segment", "langid", "boilerplate", "pair", "ali
 
 
 def run_context(snap: Snapshot, status: dict) -> dict:
-    return {"tool": {"version": __version__, "signature": tool_signature(snap)}, "corpus": str(snap.root),
+    from pipeline.score import LexicalScorer
+
+    tool = {"version": __version__, "signature": f"{tool_signature(snap)}|models:{snap.model_plan.signature}",
+            "metrics": LexicalScorer().signatures()}
+    return {"tool": tool, "corpus": str(snap.root),
             "stages": {**{s: "ran" for s in MODEL_FREE_STAGES}, **status["stages"]}, "models": status["models"],
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
