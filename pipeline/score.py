@@ -65,5 +65,7 @@ class LexicalScorer:
 
     def signatures(self) -> dict[str, str]:
         m = self._metrics
+        for metric in m.values():  # a signature names the reference count, known once a segment was seen
+            metric._extract_corpus_statistics(["a"], [["a"]])
         return {"sentence_bleu": str(m["sentence_bleu"].get_signature()), "bleu": str(m["bleu"].get_signature()),
                 "chrf": str(m["chrf"].get_signature()), "ter": str(m["ter"].get_signature())}

@@ -21,6 +21,7 @@ def test_outputs_follow_the_contract(demo_run):
     summary = demo_run.summary
     assert set(summary) >= {"contract", "tool", "corpus", "stages", "articles", "errors", "verdict"}
     assert summary["stages"]["langid"] == "ran"
+    assert summary["tool"]["metrics"]["chrf"].startswith("nrefs:1|") and "nw:2" in summary["tool"]["metrics"]["chrf"]
     assert summary["stages"]["backtranslate"].startswith("skipped: ")
     ids = demo_run.articles["article_id"].to_list()
     assert len(ids) == len(set(ids)) >= 10  # every page split into its articles
