@@ -27,7 +27,7 @@ def models_cfg(tmp_path_factory, tiny_models):
     """A luigi.cfg naming a fresh models folder, with the tiny models installed by `tqa models install --from`."""
     base = tmp_path_factory.mktemp("models-home")
     cfg = base / "models.cfg"
-    cfg.write_text(f"[models]\ndir = {base / 'models'}\ndevice = cpu\n", encoding="utf-8")
+    cfg.write_text(f"[models]\ndir = {base / 'models'}\ndevice = cpu\nthreads = 1\n", encoding="utf-8")
     env = {**os.environ, "LUIGI_CONFIG_PATH": str(cfg)}
     for source in ("argos_package", "comet_ref"):
         proc = subprocess.run([*TQA, "models", "install", "--from", str(tiny_models[source])], capture_output=True,
@@ -57,7 +57,7 @@ def paired_corpus(tmp_path_factory):
 
 
 def _apply(luigi_overrides, models_cfg):
-    luigi_overrides({"models": {"dir": models_cfg["dir"], "device": "cpu"}})
+    luigi_overrides({"models": {"dir": models_cfg["dir"], "device": "cpu", "threads": 1}})
 
 
 def test_model_stages_fill_their_columns_and_cache(paired_corpus, models_cfg, luigi_overrides, tmp_path):
