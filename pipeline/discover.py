@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,19 +62,30 @@ def shard_of(path: str, n_shards: int) -> int:
     return int(hashlib.blake2b(path.encode("utf-8"), digest_size=4).hexdigest(), 16) % n_shards
 
 
-def scan_corpus(root: Path) -> list[Document]:
-    """Every auditable file under ``root`` (hidden folders skipped), sorted by path."""
+def scan_corpus(root: Path, hash_cache: dict[str, tuple[int, int, str]] | None = None) -> list[Document]:
+    """Every auditable file under ``root`` (hidden files and folders skipped), sorted by path.
+
+    ``hash_cache`` (absolute path -> (size, mtime_ns, digest)) lets a long-lived process re-hash
+    only the files whose size or modification time changed."""
     docs = []
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not p.is_file():
-            continue
-        kind = SUFFIX_KINDS.get(p.suffix.lower())
-        if kind is None:
-            continue
-        data = p.read_bytes()
-        docs.append(Document(rel.as_posix(), kind, len(data), content_digest(data)))
-    return docs
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            kind = SUFFIX_KINDS.get(os.path.splitext(name)[1].lower())
+            if kind is None or name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            st = os.stat(path)
+            cached = hash_cache.get(path) if hash_cache is not None else None
+            if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
+                digest = cached[2]
+            else:
+                with open(path, "rb") as fh:
+                    digest = content_digest(fh.read())
+                if hash_cache is not None:
+                    hash_cache[path] = (st.st_size, st.st_mtime_ns, digest)
+            docs.append(Document(Path(path).relative_to(root).as_posix(), kind, st.st_size, digest))
+    return sorted(docs, key=lambda d: d.path)
 
 
 def normalize_lang(code: str) -> str:

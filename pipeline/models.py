@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shutil
 import socket
-from importlib.util import find_spec
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from .backtranslate import ArgosPackage, find_package, install_package_file, installed_packages, read_package

@@ -5,7 +5,6 @@ inputs and settings are unchanged, so Luigi re-runs only what a change touches."
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -16,9 +15,9 @@ from pipeline.discover import (
     Document,
     InputProblem,
     ManifestEntry,
-    content_digest,
     parse_glossary,
     parse_manifest,
+    scan_corpus,
     shard_of,
     text_digest,
 )
@@ -26,31 +25,6 @@ from pipeline.models import ModelPlan
 from pipeline.models import plan as plan_models
 
 _HASH_CACHE: dict[str, tuple[int, int, str]] = {}  # absolute path -> (size, mtime_ns, digest)
-
-
-def _scan(root: Path) -> list[Document]:
-    """Like pipeline.discover.scan_corpus, but re-hashes only files whose size or mtime changed."""
-    from pipeline.discover import SUFFIX_KINDS
-
-    docs = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            kind = SUFFIX_KINDS.get(os.path.splitext(name)[1].lower())
-            if kind is None or name.startswith("."):
-                continue
-            p = os.path.join(dirpath, name)
-            st = os.stat(p)
-            cached = _HASH_CACHE.get(p)
-            if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
-                digest = cached[2]
-            else:
-                with open(p, "rb") as fh:
-                    digest = content_digest(fh.read())
-                _HASH_CACHE[p] = (st.st_size, st.st_mtime_ns, digest)
-            docs.append(Document(Path(p).relative_to(root).as_posix(), kind, st.st_size, digest))
-    docs.sort(key=lambda d: d.path)
-    return docs
 
 
 @dataclass
@@ -66,7 +40,7 @@ class Snapshot:
     def __post_init__(self) -> None:
         if not self.root.is_dir():
             raise FileNotFoundError(f"corpus folder {self.root} does not exist")
-        self.documents = _scan(self.root)
+        self.documents = scan_corpus(self.root, _HASH_CACHE)
         paths = {d.path for d in self.documents}
         self.problems = []
         manifest_file = self.root / "manifest.csv"

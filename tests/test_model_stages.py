@@ -10,7 +10,7 @@ import subprocess
 import polars as pl
 import pytest
 
-from .conftest import DEMO, ROOT, TQA, run_audit
+from .conftest import ROOT, TQA, run_audit
 
 pytest.importorskip("ctranslate2")
 pytest.importorskip("comet")
