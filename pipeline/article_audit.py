@@ -118,7 +118,6 @@ def summarize_article(article: dict, rows: list[dict], scorer: LexicalScorer, ga
     n_segments = sum(1 for r in rows if r["seg_id"] is not None)
     n_body = sum(1 for r in rows if r["seg_id"] is not None and r["block"] != "boilerplate")
     scores = scorer.corpus([r["lex_stats"] for r in rows if r.get("lex_stats") is not None])
-    comets = [r["comet"] for r in rows if r["comet"] is not None]
     flag_counts = {f: counts.get(f, 0) for f in FLAG_NAMES}
     verdict, reasons = article_verdict(article["role"], flag_counts, n_body, gate_cfg)
     title = next((r["text"] for r in rows if r["block"] == "title" and r["text"]), None)
@@ -128,6 +127,6 @@ def summarize_article(article: dict, rows: list[dict], scorer: LexicalScorer, ga
         "role": article["role"], "title": title, "lang": article["lang"],
         "n_segments": n_segments, "n_body": n_body,
         "bleu": scores.bleu, "chrf": scores.chrf, "ter": scores.ter,
-        "comet": round(sum(comets) / len(comets), 4) if comets else None,
+        "comet": None,  # the COMET stage runs corpus-wide after this (stages.apply_comet)
         "flag_counts": flag_counts, "verdict": verdict, "reasons": reasons,
     }

@@ -87,7 +87,12 @@ def installed_packages(packages_dir: Path) -> list[ArgosPackage]:
 
 def find_package(packages_dir: Path, from_code: str, to_code: str) -> ArgosPackage | None:
     matches = [p for p in installed_packages(packages_dir) if (p.from_code, p.to_code) == (from_code, to_code)]
-    return max(matches, key=lambda p: p.version) if matches else None
+    return max(matches, key=lambda p: _version_key(p.version)) if matches else None
+
+
+def _version_key(version: str) -> tuple:
+    """'1.10' after '1.9': numeric parts compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in version.split("."))
 
 
 def install_package_file(archive: Path, packages_dir: Path) -> ArgosPackage:
@@ -174,7 +179,7 @@ class ArgosBackTranslator:
 def back_translate(texts: list[str], translator: ArgosBackTranslator, cache: ModelCache) -> dict[str, str]:
     """English for each distinct text: from the cache, else from the model (then cached)."""
     unique = list(dict.fromkeys(t for t in texts if t and t.strip()))
-    model_id = translator.package.model_id
+    model_id = f"{translator.package.model_id}:beam{translator.beam_size}"  # the beam changes the output
     keys = {t: cache_key(model_id, t) for t in unique}
     cached = cache.get_many("translation", list(keys.values()))
     todo = [t for t in unique if keys[t] not in cached]

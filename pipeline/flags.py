@@ -151,7 +151,7 @@ def _same_stem(a: str, b: str) -> bool:
 
 def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    original = row.get("group_original_text") or row.get("original_text")
+    original = row.get("group_original_text")  # None when the group's original side is only boilerplate
     group_text = row.get("group_text") or text
     if not original:
         return out

@@ -28,6 +28,13 @@ def _iso(language) -> str:  # noqa: ANN001
     return language.iso_code_639_1.name.lower()
 
 
+def known_language(code: str) -> bool:
+    """Does lingua know this ISO 639-1 code?"""
+    from lingua import IsoCode639_1
+
+    return hasattr(IsoCode639_1, code.upper()) and len(code) == 2
+
+
 @lru_cache(maxsize=4)
 def _detector(languages: tuple[str, ...]):  # noqa: ANN202
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder

@@ -80,8 +80,8 @@ class _Index:
             self.variant_vocab[v.lang] |= features[v.article_id]
 
     def scores(self, art: ArticleText, allowed: set[int] | None = None) -> list[tuple[float, int]]:
-        feats = {f for f in self.article_features[art.article_id]
-                 if f in self.postings and len(self.postings[f]) <= self.cap}
+        feats = sorted(f for f in self.article_features[art.article_id]
+                       if f in self.postings and len(self.postings[f]) <= self.cap)  # sorted: stable float sums
         matchable_v = sum(self.idf[f] for f in feats)
         shared: Counter[int] = Counter()
         for f in feats:
@@ -93,7 +93,7 @@ class _Index:
         out = []
         vocab = self.variant_vocab[art.lang]
         for i, s in shared.items():
-            matchable_o = sum(self.idf[f] for f in self.features[i]
+            matchable_o = sum(self.idf[f] for f in sorted(self.features[i])
                               if f in vocab and len(self.postings[f]) <= self.cap)
             r_v, r_o = s / max(1e-9, matchable_v), s / max(1e-9, matchable_o)
             f1 = 2 * r_v * r_o / max(1e-9, r_v + r_o)
@@ -198,7 +198,8 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
             for other in postings.get(w, ()):
                 if other != a.article_id and len(postings[w]) <= 50:
                     shared[other] += 1
-        for other_id, _ in shared.most_common(3):
+        # ties broken by article id: set iteration order varies between processes
+        for other_id, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
             if role[other_id] != "original" or by_id[other_id].doc_path == a.doc_path:
                 continue
             sa, sb = sets[a.article_id], sets[other_id]

@@ -289,8 +289,10 @@ def apply_comet(segments: pl.DataFrame, articles: pl.DataFrame, scores: pl.DataF
     if scores.height == 0:
         return segments, articles
     merged = segments.drop("comet").join(scores, on=["article_id", "align_group"], how="left")
+    # like the chrF check, on the group's first row only, so a group counts once against the gate
+    first = pl.col("seg_id") == pl.col("seg_id").min().over("article_id", "align_group")
     low = (pl.col("comet") < flag_cfg.garbled_max_comet) & ~pl.col("flags").list.contains("garbled") & \
-        pl.col("text").is_not_null() & (pl.col("alignment") != "boilerplate")
+        pl.col("text").is_not_null() & (pl.col("alignment") != "boilerplate") & first
     reason = pl.format("COMET {} against the original (< {}): the back-translation does not say what the original "
                        "says", pl.col("comet").round(3), pl.lit(flag_cfg.garbled_max_comet))
     merged = merged.with_columns(

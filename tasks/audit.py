@@ -263,7 +263,7 @@ class AuditShard(TqaTask):
         return {"langid": _langid_tasks(self, sorted({self.shard, *self.original_shards})),
                 "structure": StructureCorpus(self.corpus, self.out, snap.structure_digest),
                 "pair": PairArticles(self.corpus, self.out, snap.pair_digest),
-                "backtranslate": BackTranslate(self.corpus, self.out, snap.pair_digest)}
+                "backtranslate": BackTranslate(self.corpus, self.out, snap.backtranslate_digest)}
 
     def output(self):  # noqa: ANN201
         return {"segments": self.target("audit", f"{self.shard:04d}-{self.digest}.parquet"),
@@ -309,7 +309,7 @@ class CometCorpus(TqaTask):
 
     def requires(self):  # noqa: ANN201
         return {"audits": [AuditShard(self.corpus, self.out, s, d, o) for s, d, o in self.shards],
-                "backtranslate": BackTranslate(self.corpus, self.out, self.snap.pair_digest)}
+                "backtranslate": BackTranslate(self.corpus, self.out, self.snap.backtranslate_digest)}
 
     def output(self):  # noqa: ANN201
         """Per shard, so that each ReportShard reads its own articles only."""
@@ -445,15 +445,16 @@ def shard_plan(task: TqaTask) -> list[tuple[int, str, tuple[int, ...]]]:
         if row["original_path"]:
             originals.setdefault(s, set()).add(row["original_path"])
     plan = []
+    signature = tool_signature(snap)
     for s, docs in snap.shards.items():
         orig_docs = sorted(originals.get(s, set()))
         orig_shards = tuple(sorted({shard_of_doc[o] for o in orig_docs} - {s}))
-        digest = text_digest("audit", snap.langid_digests[s], snap.cfg("langid"),
+        digest = text_digest("audit", snap.langid_digests[s],
                              *(f"{o}:{doc_digest[o]}" for o in orig_docs),
                              *(doc_state.get(d.path, "") for d in docs), *(doc_state.get(o, "") for o in orig_docs),
                              *("\n".join(art_state.get(p, [])) for p in [d.path for d in docs] + orig_docs),
                              *snap.glossary, snap.cfg("align", "flags", "gate"), snap.model_plan.signature,
-                             tool_signature(snap))
+                             signature)
         plan.append((s, digest, orig_shards))
     _SHARD_PLANS[key] = plan
     return plan
@@ -544,7 +545,7 @@ def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     pair = task.requires()
     keep |= {str(Path(t.path)) for t in luigi.task.flatten(
         [pair.output(), pair.requires()["structure"].output(),
-         BackTranslate(task.corpus, task.out, task.snap.pair_digest).output()])}
+         BackTranslate(task.corpus, task.out, task.snap.backtranslate_digest).output()])}
     for s, digest in task.snap.langid_digests.items():
         lt = IdentifyLanguageShard(task.corpus, task.out, s, digest)
         keep |= {str(Path(t.path)) for t in luigi.task.flatten([lt.output(), lt.requires().output()])}

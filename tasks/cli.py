@@ -62,7 +62,10 @@ def audit(args: argparse.Namespace) -> int:
         print(f"tqa: --out {out} is inside the corpus {corpus}; its pages would be audited next time",
               file=sys.stderr)
         return EXIT_USAGE
-    if out.is_dir() and any(out.iterdir()) and not (out / ".tqa").is_dir() and not (out / "summary.json").is_file():
+    if out.resolve() in corpus.resolve().parents:
+        print(f"tqa: the corpus {corpus} is inside --out {out}; tqa replaces files there", file=sys.stderr)
+        return EXIT_USAGE
+    if out.is_dir() and any(out.iterdir()) and not (out / ".tqa").is_dir() and not _is_report(out):
         print(f"tqa: --out {out} exists and is not a tqa report; choose a new or empty folder "
               f"(tqa replaces the files it writes there)", file=sys.stderr)
         return EXIT_USAGE
@@ -104,6 +107,13 @@ def audit(args: argparse.Namespace) -> int:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     _print_summary(summary, out, quiet=args.quiet)
     return EXIT_OK
+
+
+def _is_report(folder: Path) -> bool:
+    try:
+        return "contract" in json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def _print_summary(summary: dict, out: Path, quiet: bool) -> None:

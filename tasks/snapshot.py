@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipeline import __version__
@@ -21,8 +21,27 @@ from pipeline.discover import (
     shard_of,
     text_digest,
 )
+from pipeline.langid import known_language
 from pipeline.models import ModelPlan
 from pipeline.models import plan as plan_models
+
+LIBRARIES = ("lingua-language-detector", "blingfire", "sacrebleu", "selectolax", "charset-normalizer",
+             "markdown-it-py", "polars")
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> str:
+    """Versions of the libraries whose behaviour shapes the results (part of every digest)."""
+    import importlib.metadata as md
+
+    def version(dist: str) -> str:
+        try:
+            return md.version(dist)
+        except md.PackageNotFoundError:
+            return "none"
+
+    return "|".join(f"{d}:{version(d)}" for d in LIBRARIES)
+
 
 _HASH_CACHE: dict[str, tuple[int, int, str]] = {}  # absolute path -> (size, mtime_ns, digest)
 
@@ -49,8 +68,16 @@ class Snapshot:
         if self.has_manifest:
             self.manifest, probs = parse_manifest(_read_text(manifest_file, self.problems), paths)
             self.problems += probs
-        manifest_langs = {e.lang for e in self.manifest.values() if e.lang}
         langid_cfg = self.configs["langid"]
+        manifest_langs = set()
+        for lang in sorted({e.lang for e in self.manifest.values() if e.lang}):
+            if known_language(lang):
+                manifest_langs.add(lang)
+            else:
+                self.problems.append(InputProblem("manifest.csv", f"language {lang!r} is not one the language "
+                                                                  f"identifier knows; its documents are audited "
+                                                                  f"against it, but no segment can be found in it",
+                                                  "warning"))
         if manifest_langs - set(langid_cfg.languages):
             self.configs = {**self.configs, "langid": replace(
                 langid_cfg, languages=(*langid_cfg.languages, *sorted(manifest_langs - set(langid_cfg.languages))))}
@@ -62,7 +89,7 @@ class Snapshot:
 
     @property
     def manifest_languages(self) -> set[str]:
-        return {e.lang for e in self.manifest.values() if e.lang}
+        return {e.lang for e in self.manifest.values() if e.lang and known_language(e.lang)}
 
     @cached_property
     def model_plan(self) -> ModelPlan:
@@ -89,9 +116,13 @@ class Snapshot:
         return "|".join(describe(self.configs[n]) if not isinstance(self.configs[n], str) else str(self.configs[n])
                         for n in names)
 
+    @property
+    def libraries(self) -> str:
+        return library_versions()
+
     @cached_property
     def extract_digests(self) -> dict[int, str]:
-        return {s: text_digest("extract", __version__, self.cfg("extract"),
+        return {s: text_digest("extract", __version__, self.libraries, self.cfg("extract"),
                                *(f"{d.path}:{d.digest}:{self.lang_hint(d.path)}" for d in docs))
                 for s, docs in self.shards.items()}
 
@@ -114,9 +145,14 @@ class Snapshot:
         return text_digest("pair", self.structure_digest)
 
     @cached_property
+    def backtranslate_digest(self) -> str:
+        """Pairing, models and their settings: installing a package re-runs the back-translation."""
+        return text_digest("backtranslate", self.pair_digest, self.model_plan.signature, self.cfg("models"))
+
+    @cached_property
     def run_digest(self) -> str:
         """Everything the final outputs depend on."""
-        return text_digest("run", self.pair_digest, *self.glossary, self.cfg("align", "flags", "gate"),
+        return text_digest("run", self.pair_digest, *self.glossary, self.cfg("align", "flags", "gate", "models"),
                            self.model_plan.signature,
                            *(f"{p.path}:{p.error}" for p in self.problems))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata as md
-
 from pipeline import __version__
 from pipeline.discover import text_digest
 from pipeline.models import ENABLE_COMMAND, ModelPlan
@@ -39,17 +37,9 @@ def comet_status(plan: ModelPlan, n_scores: int) -> str:
     return "ran"
 
 
-def _version(dist: str) -> str:
-    try:
-        return md.version(dist)
-    except md.PackageNotFoundError:
-        return "none"
-
-
 def tool_signature(snap: Snapshot) -> str:
     """tqa version, the libraries whose behaviour shapes the results, and the settings digest."""
-    libs = ("lingua-language-detector", "blingfire", "sacrebleu", "selectolax", "polars")
-    parts = [f"tqa:{__version__}"] + [f"{d}:{_version(d)}" for d in libs]
+    parts = [f"tqa:{__version__}", snap.libraries]
     parts.append("cfg:" + text_digest(
         snap.cfg("source_lang", "extract", "langid", "boilerplate", "pair", "align", "flags", "gate")))
     return "|".join(parts)

@@ -153,3 +153,20 @@ def test_comet_scores_do_not_depend_on_batch_size(tiny_models, tmp_path):
     first = comet_scores(items, scorer, cache)
     again = comet_scores(items, scorer, cache)
     assert scorer.model_calls == 1 and again == first
+
+
+def test_installing_a_model_reruns_the_model_stages(tiny_models, paired_corpus, luigi_overrides, tmp_path):
+    from pipeline.config import ModelsConfig
+    from pipeline.models import install_from_path
+
+    models_dir = tmp_path / "models"
+    luigi_overrides({"models": {"dir": models_dir, "device": "cpu", "threads": 1}})
+    out = tmp_path / "report"
+    before = run_audit(paired_corpus, out)
+    assert before.summary["stages"]["backtranslate"].startswith("skipped: ")
+    install_from_path(tiny_models["argos_package"], ModelsConfig(dir=str(models_dir)))
+    after = run_audit(paired_corpus, out)  # same corpus, same report folder
+    assert "BackTranslate" in after.ran and after.summary["stages"]["backtranslate"] == "ran"
+    sv = after.segments.filter((pl.col("doc_path") == "sv/guide.txt") & pl.col("text").is_not_null()
+                               & (pl.col("block") != "boilerplate"))
+    assert sv["backtranslation"].null_count() == 0
