@@ -46,9 +46,9 @@ def document_slugs(paths: list[str]) -> dict[str, str]:
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace("/", "__")).strip("-.")[:80] or "doc"
 
     slugs = {p: slug(p) for p in paths}
-    counts = Counter(slugs.values())
+    counts = Counter(s.lower() for s in slugs.values())  # 'Intro' and 'intro' collide on some file systems
     for p, s in slugs.items():
-        if counts[s] > 1:
+        if counts[s.lower()] > 1:
             slugs[p] = f"{s}-{hashlib.blake2b(p.encode(), digest_size=3).hexdigest()}"
     return slugs
 

@@ -176,10 +176,11 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
 
 def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tuple[str, ...],
                    align_cfg: AlignConfig, flag_cfg: FlagConfig, gate_cfg: GateConfig,
-                   backtranslations: dict[str, str] | None = None,
+                   backtranslations: dict[tuple[str, str], str] | None = None,
                    map_fn: Callable = map) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Audit the given articles. ``segments`` holds their segments and their originals' (structure
-    joined with languages); returns (segments.parquet rows, articles.parquet rows). ``map_fn``
+    joined with languages; ``backtranslations`` maps (language, text) to English); returns
+    (segments.parquet rows, articles.parquet rows). ``map_fn``
     (e.g. a process pool's ``map``) spreads the articles over processors; results keep their order."""
     by_article: dict[str, list[dict]] = defaultdict(list)
     for seg in segments.sort("article_id", "seg_id").iter_rows(named=True):
@@ -191,9 +192,9 @@ def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tup
             continue
         mine = by_article[art["article_id"]]
         original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
-        texts = {s["text"] for s in mine}
+        texts = {s["text"] for s in mine}  # back-translations are keyed by (language, text)
         jobs.append(_ArticleJob(art, mine, original, glossary, align_cfg, flag_cfg, gate_cfg,
-                                {t: bt[t] for t in texts if t in bt} or None))
+                                {t: bt[(art["lang"], t)] for t in texts if (art["lang"], t) in bt} or None))
     seg_rows: list[dict] = []
     art_rows: list[dict] = []
     for rows, summary in map_fn(_audit_one, jobs):

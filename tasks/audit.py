@@ -288,8 +288,8 @@ class AuditShard(TqaTask):
             pl.col("text").is_in(segments["text"].implode()))
         c = snap.configs
         seg_rows, art_rows = audit_articles(mine, segments, snap.glossary, c["align"], c["flags"], c["gate"],
-                                            backtranslations=dict(zip(bt["text"], bt["backtranslation"],
-                                                                      strict=True)) or None, map_fn=cpu_map())
+                                            backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None,
+                                            map_fn=cpu_map())
         write_parquet(self.output()["articles"], art_rows)
         write_parquet(self.output()["segments"], seg_rows)
 
