@@ -7,12 +7,10 @@ optionally back-translations; out come rows of ``segments.parquet`` and a row of
 
 from __future__ import annotations
 
-from collections import Counter
-
 from .align import align_segments
-from .config import FLAG_NAMES, AlignConfig, FlagConfig, GateConfig
+from .config import AlignConfig, FlagConfig, GateConfig
 from .flags import ArticleContext, flag_row
-from .gate import article_verdict
+from .gate import judge_article
 from .score import LexicalScorer, Scores
 
 SEGMENT_COLUMNS = ("article_id", "doc_path", "original_path", "original_article_id", "role", "seg_id", "block",
@@ -114,12 +112,10 @@ def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict]
 
 def summarize_article(article: dict, rows: list[dict], scorer: LexicalScorer, gate_cfg: GateConfig) -> dict:
     """The row of articles.parquet for one audited article."""
-    counts = Counter(f for r in rows for f in r["flags"])
     n_segments = sum(1 for r in rows if r["seg_id"] is not None)
     n_body = sum(1 for r in rows if r["seg_id"] is not None and r["block"] != "boilerplate")
     scores = scorer.corpus([r["lex_stats"] for r in rows if r.get("lex_stats") is not None])
-    flag_counts = {f: counts.get(f, 0) for f in FLAG_NAMES}
-    verdict, reasons = article_verdict(article["role"], flag_counts, n_body, gate_cfg)
+    flag_counts, verdict, reasons = judge_article(article["role"], (r["flags"] for r in rows), n_body, gate_cfg)
     title = next((r["text"] for r in rows if r["block"] == "title" and r["text"]), None)
     return {
         "article_id": article["article_id"], "doc_path": article["doc_path"],

@@ -284,8 +284,7 @@ def apply_comet(segments: pl.DataFrame, articles: pl.DataFrame, scores: pl.DataF
     """Put COMET scores on their groups' rows, add ``garbled`` where a back-translated group scores
     below ``garbled_max_comet`` (never clearing ``untranslated``), and re-decide the verdicts.
     ``scores``: article_id, align_group, comet."""
-    from .config import FLAG_NAMES
-    from .gate import article_verdict
+    from .gate import judge_article
 
     if scores.height == 0:
         return segments, articles
@@ -301,18 +300,12 @@ def apply_comet(segments: pl.DataFrame, articles: pl.DataFrame, scores: pl.DataF
         pl.when(low).then(pl.col("reasons").list.concat(pl.concat_list(reason))).otherwise(pl.col("reasons"))
         .alias("reasons"),
     ).select(list(SEGMENTS_SCHEMA))
-    counts = (merged.filter(pl.col("seg_id").is_not_null() | (pl.col("alignment") == "omission"))
-              .explode("flags").group_by("article_id", "flags").len())
-    by_article: dict[str, dict[str, int]] = {}
-    for art_id, flag, n in counts.iter_rows():
-        if flag is not None:
-            by_article.setdefault(art_id, {})[flag] = n
+    row_flags = dict(merged.group_by("article_id").agg(pl.col("flags")).iter_rows())
     means = scores.group_by("article_id").agg(pl.col("comet").mean().round(4).alias("comet_mean"))
     arts = articles.join(means, on="article_id", how="left").with_columns(pl.col("comet_mean").alias("comet"))
     rows = []
     for art in arts.drop("comet_mean").iter_rows(named=True):
-        fc = {f: by_article.get(art["article_id"], {}).get(f, 0) for f in FLAG_NAMES}
-        art["flag_counts"] = fc
-        art["verdict"], art["reasons"] = article_verdict(art["role"], fc, art["n_body"], gate_cfg)
+        art["flag_counts"], art["verdict"], art["reasons"] = judge_article(
+            art["role"], row_flags.get(art["article_id"], []), art["n_body"], gate_cfg)
         rows.append(art)
     return merged, pl.DataFrame(rows, schema=ARTICLES_SCHEMA, orient="row")
