@@ -43,7 +43,8 @@ def similarity(v: SegFeatures, o: SegFeatures, same_language: bool) -> float:
     Length agreement is exp(-2·|ln(lv/lo)|) = (shorter/longer)²; the rest are Dice overlaps. Written
     out flat: the alignment calls this hundreds of thousands of times per corpus."""
     lv, lo = v.length or 1, o.length or 1
-    length = (lv / lo) ** 2 if lv < lo else (lo / lv) ** 2
+    ratio = lv / lo if lv < lo else lo / lv
+    length = ratio * ratio
     if same_language:
         n = len(v.words) + len(o.words)
         return 0.8 * (2 * len(v.words & o.words) / n if n else 0.0) + 0.2 * length
@@ -74,6 +75,70 @@ class Group:
 
 
 _MOVES = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
+# Above this many variant x original segments, similarities are computed cell by cell inside the
+# band instead of as whole matrices (memory grows with the product).
+_DENSE_CELLS = 1_000_000
+
+
+def similarity_table(vf: list[SegFeatures], of: list[SegFeatures], same_language: bool
+                     ) -> dict[tuple[int, int], list[list[float]]]:
+    """``similarity`` of every 1:1, 2:1 and 1:2 group at once, as matrices indexed by the first
+    variant and first original segment of the group: the same arithmetic, in the same order, as
+    ``similarity``, on set sizes and intersections counted by matrix products."""
+    import numpy as np
+
+    def incidence(groups: list[list[frozenset[str]]]) -> list[np.ndarray]:
+        vocab: dict[str, int] = {}
+        for sets in groups:
+            for items in sets:
+                for item in items:
+                    vocab.setdefault(item, len(vocab))
+        out = []
+        for sets in groups:
+            m = np.zeros((len(sets), max(1, len(vocab))), dtype=np.float32)
+            for row, items in enumerate(sets):
+                m[row, [vocab[item] for item in items]] = 1.0
+            out.append(m)
+        return out
+
+    def merged(m: np.ndarray) -> np.ndarray:  # unions of neighbours
+        return np.maximum(m[:-1], m[1:])
+
+    def lengths(fs: list[SegFeatures]) -> tuple[np.ndarray, np.ndarray]:
+        raw = np.array([f.length for f in fs], dtype=np.float64)
+        return np.where(raw == 0, 1.0, raw), raw[:-1] + raw[1:] + 1
+
+    kinds = ("words",) if same_language else ("anchors", "stems")
+    mats = {k: incidence([[getattr(f, k) for f in vf], [getattr(f, k) for f in of]]) for k in kinds}
+    len_v, len_o = lengths(vf), lengths(of)
+    table = {}
+    for dv, do in ((1, 1), (2, 1), (1, 2)):
+        if len(vf) < dv or len(of) < do:
+            table[(dv, do)] = []
+            continue
+        lv, lo = len_v[dv - 1][:, None], len_o[do - 1][None, :]
+        ratio = np.where(lv < lo, lv / lo, lo / lv)
+        ratio = ratio * ratio
+        parts = {}
+        for k, (v, o) in mats.items():
+            v, o = (v if dv == 1 else merged(v)), (o if do == 1 else merged(o))
+            parts[k] = ((v @ o.T).astype(np.float64), v.sum(axis=1, dtype=np.float64)[:, None],
+                        o.sum(axis=1, dtype=np.float64)[None, :])
+        if same_language:
+            inter, nv, no = parts["words"]
+            n = nv + no
+            sim = 0.8 * np.where(n > 0, 2 * inter / np.where(n > 0, n, 1.0), 0.0) + 0.2 * ratio
+        else:
+            inter, nv, no = parts["anchors"]
+            n = nv + no
+            total = ratio + np.where(n > 0, 1.5 * (2 * inter / np.where(n > 0, n, 1.0)), 0.0)
+            weight = np.where(n > 0, 2.5, 1.0)
+            inter, nv, no = parts["stems"]
+            both = (nv > 0) & (no > 0)
+            total = total + np.where(both, 0.5 * np.minimum(1.0, 6 * inter / np.where(both, nv + no, 1.0)), 0.0)
+            sim = total / (weight + np.where(both, 0.5, 0.0))
+        table[(dv, do)] = sim.tolist()
+    return table
 
 
 def align_segments(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
@@ -106,6 +171,7 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
         return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]
     vf = [features(t) for t in variant]
     of = [features(t) for t in original]
+    table = similarity_table(vf, of, same_language) if n * m <= _DENSE_CELLS else None
 
     @lru_cache(maxsize=None)
     def vfeat(i: int, k: int) -> SegFeatures:
@@ -134,7 +200,8 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
                 if di == 0 or dj == 0:
                     gain, sim = -cfg.gap_cost, None
                 else:
-                    sim = similarity(vfeat(pi, di), ofeat(pj, dj), same_language)
+                    sim = (table[(di, dj)][pi][pj] if table is not None
+                           else similarity(vfeat(pi, di), ofeat(pj, dj), same_language))
                     gain = sim - (cfg.merge_cost if di + dj > 2 else 0.0)
                 if best[pi][pj] + gain > cur:
                     cur, arg = best[pi][pj] + gain, (di, dj, sim)

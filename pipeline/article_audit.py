@@ -13,11 +13,6 @@ from .flags import ArticleContext, flag_row
 from .gate import judge_article
 from .score import LexicalScorer, Scores
 
-SEGMENT_COLUMNS = ("article_id", "doc_path", "original_path", "original_article_id", "role", "seg_id", "block",
-                   "text", "lang", "lang_confidence", "spans", "align_group", "alignment", "original_seg_ids",
-                   "original_text", "align_score", "backtranslation", "bleu", "chrf", "ter", "comet", "flags",
-                   "reasons")
-
 
 def _base_row(article: dict, seg: dict | None) -> dict:
     return {
@@ -41,7 +36,7 @@ def audit_article(article: dict, segments: list[dict], original_segments: list[d
                   backtranslations: dict[str, str] | None = None) -> list[dict]:
     """Rows of segments.parquet for one article (``segments`` in seg_id order), with two private
     keys for ``summarize_article``: ``lex_stats`` (sacrebleu statistics of the group, on its first
-    row) and ``boilerplate_reason``; ``SEGMENT_COLUMNS`` selects the contract's columns."""
+    row) and ``boilerplate_reason``; the contract's columns are those of ``stages.SEGMENTS_SCHEMA``."""
     rows = [_base_row(article, s) for s in segments]
     paired = article["role"] == "variant" and original_segments is not None
     same_language = paired and (original_lang or article["lang"]) == article["lang"]

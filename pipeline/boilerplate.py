@@ -52,20 +52,18 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig,
     docs_of_line: dict[tuple[str | None, str], set[str]] = defaultdict(set)
     repeats: Counter[tuple[str, str]] = Counter()
     teaser_prefixes: Counter[str] = Counter()
-    for b in blocks:
-        key = fold(b.text)
+    keys = [fold(b.text) for b in blocks]
+    teasers = [TEASER_RE.match(b.text) for b in blocks]
+    for b, key, m in zip(blocks, keys, teasers, strict=True):
         docs_of_line[(doc_lang[b.doc_path], key)].add(b.doc_path)
         repeats[(b.doc_path, key)] += 1
-        m = TEASER_RE.match(b.text)
         if m:
             teaser_prefixes[fold(m.group(1))] += 1
 
     labels: dict[tuple[str, int], str] = {}
-    for b in blocks:
-        key = fold(b.text)
+    for b, key, m in zip(blocks, keys, teasers, strict=True):
         n_words = len(words(b.text))
         n_docs = len(docs_of_line[(doc_lang[b.doc_path], key)])
-        m = TEASER_RE.match(b.text)
         if b.chrome:
             labels[(b.doc_path, b.block_idx)] = "page chrome (navigation, header, footer or form)"
         elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
@@ -87,32 +85,41 @@ def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str 
                     cfg: BoilerplateConfig) -> None:
     """Translated chrome: blocks at the head or tail of a page, where other pages have boilerplate."""
     for from_end in (False, True):
-        # position -> list of (template block) that are boilerplate, over all documents
-        template: dict[int, list[BlockInfo]] = defaultdict(list)
+        # position -> template line -> [order of first sight, {language: how many pages have it there}],
+        # from the runs of recurring boilerplate that open (or close) every page
+        template: dict[int, dict[str, list]] = defaultdict(dict)
         for doc_blocks in by_doc.values():
             seq = list(reversed(doc_blocks)) if from_end else doc_blocks
             for pos, b in enumerate(seq):
                 if (b.doc_path, b.block_idx) not in labels or not labels[(b.doc_path, b.block_idx)].startswith(
                         ("recurring", "repeated", "page chrome")):
                     break
-                template[pos].append(b)
+                line = template[pos].setdefault(b.text, [len(template[pos]), Counter()])
+                line[1][b.lang or doc_lang.get(b.doc_path)] += 1
         for doc_blocks in by_doc.values():
             seq = list(reversed(doc_blocks)) if from_end else doc_blocks
             for pos, b in enumerate(seq):
                 key = (b.doc_path, b.block_idx)
                 if key in labels:
                     continue
-                matches = [t for t in template.get(pos, []) if t.doc_path != b.doc_path and _mirrors(b, t, doc_lang, cfg)]
-                if not matches:
+                # a page's own template lines sit before its first unlabelled block: all are other pages'
+                example = _mirrored_line(b, template.get(pos, {}), cfg)
+                if example is None:
                     break
-                # the most common template line names the place: stable while other pages come and go
-                example = Counter(t.text for t in matches).most_common(1)[0][0]
                 labels[key] = f"mirrored chrome: in the place of '{example[:60]}' on other pages, in another language"
 
 
-def _mirrors(b: BlockInfo, t: BlockInfo, doc_lang: dict[str, str | None], cfg: BoilerplateConfig) -> bool:
-    template_lang = t.lang or doc_lang.get(t.doc_path)
-    if template_lang is None or b.lang == template_lang:  # unknown (too short to tell) counts as other
-        return False
-    ratio = max(len(b.text), len(t.text)) / max(1, min(len(b.text), len(t.text)))
-    return ratio <= cfg.mirror_max_length_ratio
+def _mirrored_line(b: BlockInfo, lines: dict[str, list], cfg: BoilerplateConfig) -> str | None:
+    """The template line ``b`` stands in for: of the lines in another (known) language and of a
+    similar length, the one most pages have there (the first seen on a tie) — stable while other
+    pages come and go. None when there is none."""
+    best, best_key = None, None
+    for text, (order, langs) in lines.items():
+        ratio = max(len(b.text), len(text)) / max(1, min(len(b.text), len(text)))
+        if ratio > cfg.mirror_max_length_ratio:
+            continue
+        # unknown (too short to tell) counts as another language; a template of unknown language never matches
+        count = sum(n for lang, n in langs.items() if lang is not None and lang != b.lang)
+        if count and (best_key is None or (-count, order) < best_key):
+            best, best_key = text, (-count, order)
+    return best

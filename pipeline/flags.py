@@ -183,15 +183,16 @@ def _comparison_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig
 
 
 @lru_cache(maxsize=64)
-def _glossary_index(glossary: tuple[str, ...], min_skeleton: int) -> tuple[dict[str, re.Pattern], dict[str, list[str]]]:
-    """Compiled word-boundary patterns of the terms, and the terms by consonant skeleton."""
-    patterns = {t: re.compile(rf"(?<!\w){re.escape(t)}(?!\w)") for t in glossary}
+def _glossary_index(glossary: tuple[str, ...], min_skeleton: int) -> tuple[re.Pattern, dict[str, list[str]]]:
+    """One word-boundary pattern matching any term (longest first), and the terms by consonant skeleton."""
+    terms = sorted(glossary, key=len, reverse=True)
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(t) for t in terms)})(?!\w)")
     by_skeleton: dict[str, list[str]] = {}
     for t in glossary:
         sk = skeleton(t)
         if len(sk) >= min_skeleton:
             by_skeleton.setdefault(sk, []).append(t)
-    return patterns, by_skeleton
+    return pattern, by_skeleton
 
 
 def _capitalized_windows(text: str) -> list[str]:
@@ -213,12 +214,12 @@ def _capitalized_windows(text: str) -> list[str]:
 def _term_flags(row: dict, text: str, ctx: ArticleContext, cfg: FlagConfig) -> list[tuple[str, str]]:
     if not ctx.glossary:
         return []
-    patterns, by_skeleton = _glossary_index(ctx.glossary, cfg.fuzzy_term_min_skeleton)
+    pattern, by_skeleton = _glossary_index(ctx.glossary, cfg.fuzzy_term_min_skeleton)
     out = []
     original = row.get("original_text") or ""
     missing = set()
-    for term, pattern in patterns.items():
-        if original and pattern.search(original) and not pattern.search(text):
+    if original and (wanted := dict.fromkeys(pattern.findall(original))):
+        for term in sorted(wanted.keys() - set(pattern.findall(text)), key=ctx.glossary.index):
             out.append(("term_violation", f"do-not-translate term “{term}” of the original is missing"))
             missing.add(term)
     seen = set()

@@ -128,6 +128,7 @@ def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str 
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(originals):
         by_doc[o.doc_path].append(i)
+    articles_in_doc = Counter(a.doc_path for a in articles)
 
     pairs: dict[str, Pairing] = {}
     for a in articles:
@@ -148,7 +149,7 @@ def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str 
             # articles of a manifest pair keep their order when the counts agree
             same_pos = [i for i in candidates if originals[i].position == a.position]
             best_score, best = ranked[0]
-            if same_pos and len(candidates) == sum(1 for x in articles if x.doc_path == a.doc_path):
+            if same_pos and len(candidates) == articles_in_doc[a.doc_path]:
                 best = same_pos[0]
                 best_score = next(s for s, i in ranked if i == best)
             o = originals[best]

@@ -6,7 +6,9 @@ original, or a back-translation against the original. Elsewhere they stay None �
 Each group's sufficient statistics are extracted once (sacrebleu's ``_extract_corpus_statistics``,
 the same path ``sentence_score`` and ``corpus_score`` take) and reused: the segment score comes
 from the group's statistics, the article score from their sum, exactly as ``corpus_score`` would
-compute it — without tokenizing and counting every group a second time.
+compute it — without tokenizing and counting every group a second time. A group identical to its
+original (an untouched sentence of a republished or spun page) needs no matching at all: its
+statistics are those of the text against itself, counted once on one side.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class LexicalScorer:
 
     def stats(self, hypothesis: str, reference: str) -> GroupStats:
         m = self._metrics
+        if hypothesis == reference:
+            return self._self_stats(reference)
         bleu = m["bleu"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
         chrf = m["chrf"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
         if hypothesis.rstrip() == reference.rstrip():  # no edits; TER's shift search is its costliest step
@@ -48,6 +52,18 @@ class LexicalScorer:
         else:
             ter = m["ter"]._extract_corpus_statistics([hypothesis], [[reference]])[0]
         return GroupStats(tuple(bleu), tuple(chrf), tuple(ter))
+
+    def _self_stats(self, text: str) -> GroupStats:
+        """Statistics of ``text`` scored against itself: every n-gram of every order matches, so
+        each count is the number of n-grams (sacrebleu's own tokenization and n-gram extraction)."""
+        m = self._metrics
+        tokens = len(m["bleu"]._preprocess_segment(text).split())
+        totals = [max(0, tokens - k) for k in range(m["bleu"].max_ngram_order)]
+        chrf = m["chrf"]
+        ngrams = chrf._extract_reference_info([chrf._preprocess_segment(text)])["ref_ngrams"][0]
+        counts = [sum(counter.values()) for counter in ngrams]
+        return GroupStats((tokens, tokens, *totals, *totals), tuple(c for n in counts for c in (n, n, n)),
+                          (0, float(len(m["ter"]._preprocess_segment(text).split()))))
 
     def segment(self, stats: GroupStats) -> Scores:
         m = self._metrics

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from blingfire import text_to_sentences, text_to_sentences_and_offsets
+
 from .text import words
 
 
@@ -17,12 +19,8 @@ def split_sentences(text: str, lang: str) -> list[str]:
 
     ``lang`` is the language hint; blingfire's model is language-independent, but the hint
     stays part of the interface for segmenters that need one."""
-    from blingfire import text_to_sentences_and_offsets
-
-    _, offsets = text_to_sentences_and_offsets(text)
-    pieces = [text[a:b].strip() for a, b in offsets]
     out: list[str] = []
-    for piece in pieces:
+    for piece in _pieces(text):
         if not piece:
             continue
         if out and (not words(piece) or _is_fragment(out[-1])):
@@ -30,6 +28,22 @@ def split_sentences(text: str, lang: str) -> list[str]:
         else:
             out.append(piece)
     return out or [text.strip()]
+
+
+def _pieces(text: str) -> list[str]:
+    """blingfire's sentences of ``text``. Its plain splitter is the fast path (the offsets variant
+    maps every byte back to a character in Python); its pieces are kept only when each one is
+    found verbatim, in order, in ``text`` — otherwise the offsets tell where the sentences are."""
+    if "\n" not in text:
+        pieces, pos = [p.strip() for p in text_to_sentences(text).split("\n")], 0
+        for piece in pieces:
+            found = text.find(piece, pos)
+            if found < 0:
+                break
+            pos = found + len(piece)
+        else:
+            return pieces
+    return [text[a:b].strip() for a, b in text_to_sentences_and_offsets(text)[1]]
 
 
 def _is_fragment(sentence: str) -> bool:

@@ -7,12 +7,11 @@ calls one function here and writes the result.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
-from .article_audit import SEGMENT_COLUMNS, audit_article, summarize_article
+from .article_audit import audit_article, summarize_article
 from .articles import BlockLayout, LangEvidence, article_id, document_slugs, expected_language, split_articles
 from .boilerplate import BlockInfo, label_boilerplate
 from .config import AlignConfig, BoilerplateConfig, ExtractConfig, FlagConfig, GateConfig, LangIdConfig, PairConfig
@@ -176,58 +175,33 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
 
 def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tuple[str, ...],
                    align_cfg: AlignConfig, flag_cfg: FlagConfig, gate_cfg: GateConfig,
-                   backtranslations: dict[tuple[str, str], str] | None = None,
-                   map_fn: Callable = map) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   backtranslations: dict[tuple[str, str], str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Audit the given articles. ``segments`` holds their segments and their originals' (structure
     joined with languages; ``backtranslations`` maps (language, text) to English); returns
-    (segments.parquet rows, articles.parquet rows). ``map_fn``
-    (e.g. a process pool's ``map``) spreads the articles over processors; results keep their order."""
+    (segments.parquet rows, articles.parquet rows)."""
     by_article: dict[str, list[dict]] = defaultdict(list)
     for seg in segments.sort("article_id", "seg_id").iter_rows(named=True):
         by_article[seg["article_id"]].append(seg)
     bt = backtranslations or {}
-    jobs = []
+    seg_rows: list[dict] = []
+    art_rows: list[dict] = []
     for art in articles.iter_rows(named=True):
         if art["article_id"] not in by_article:
             continue
         mine = by_article[art["article_id"]]
         original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
         texts = {s["text"] for s in mine}  # back-translations are keyed by (language, text)
-        jobs.append(_ArticleJob(art, mine, original, glossary, align_cfg, flag_cfg, gate_cfg,
-                                {t: bt[(art["lang"], t)] for t in texts if (art["lang"], t) in bt} or None))
-    seg_rows: list[dict] = []
-    art_rows: list[dict] = []
-    for rows, summary in map_fn(_audit_one, jobs):
+        rows = audit_article(art, mine, original, glossary, align_cfg, flag_cfg, _SCORER,
+                             original_lang=art.get("original_lang"),
+                             backtranslations={t: bt[(art["lang"], t)] for t in texts if (art["lang"], t) in bt} or None)
+        art_rows.append(summarize_article(art, rows, _SCORER, gate_cfg))
         seg_rows.extend(rows)
-        art_rows.append(summary)
-    return (pl.DataFrame(seg_rows, schema=SEGMENTS_SCHEMA, orient="row") if seg_rows
-            else pl.DataFrame(schema=SEGMENTS_SCHEMA),
-            pl.DataFrame(art_rows, schema=ARTICLES_SCHEMA, orient="row") if art_rows
+    return (pl.from_dicts(seg_rows, schema=SEGMENTS_SCHEMA) if seg_rows else pl.DataFrame(schema=SEGMENTS_SCHEMA),
+            pl.from_dicts(art_rows, schema=ARTICLES_SCHEMA) if art_rows
             else pl.DataFrame(schema=ARTICLES_SCHEMA))
 
 
-@dataclass(frozen=True)
-class _ArticleJob:
-    article: dict
-    segments: list[dict]
-    original: list[dict] | None
-    glossary: tuple[str, ...]
-    align_cfg: AlignConfig
-    flag_cfg: FlagConfig
-    gate_cfg: GateConfig
-    backtranslations: dict[str, str] | None
-
-
 _SCORER = LexicalScorer()
-
-
-def _audit_one(job: _ArticleJob) -> tuple[list[dict], dict]:
-    """One article's rows and summary (a top-level function, so a process pool can run it)."""
-    rows = audit_article(job.article, job.segments, job.original, job.glossary, job.align_cfg, job.flag_cfg,
-                         _SCORER, original_lang=job.article.get("original_lang"),
-                         backtranslations=job.backtranslations)
-    summary = summarize_article(job.article, rows, _SCORER, job.gate_cfg)
-    return [{k: row[k] for k in SEGMENT_COLUMNS} for row in rows], summary
 
 
 BT_SCHEMA = {"lang": pl.String, "text": pl.String, "backtranslation": pl.String}

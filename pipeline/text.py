@@ -42,16 +42,18 @@ def numbers(text: str) -> list[str]:
     return [normalize_number(m.group(0)) for m in NUMBER_RE.finditer(text)]
 
 
+_NAME_TOKEN_RE = re.compile(r"[^\W\d_][\w'’\-]*|[.!?:]")
+
+
 def names(text: str) -> set[str]:
     """Capitalised words that are not the first word of a sentence (brands, people, places)."""
     found: set[str] = set()
     sentence_start = True
-    for m in re.finditer(r"[^\W\d_][\w'’\-]*|[.!?:]", text):
-        tok = m.group(0)
+    for tok in _NAME_TOKEN_RE.findall(text):
         if tok in ".!?:":
             sentence_start = True
             continue
-        if not sentence_start and (tok[0].isupper() or any(c.isupper() for c in tok[1:])):
+        if not sentence_start and not tok.islower() and any(c.isupper() for c in tok):  # "Meta", "TikTok"
             found.add(tok)
         sentence_start = False
     return found
@@ -85,12 +87,26 @@ def quoted_share(text: str) -> float:
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used to compare lines across documents (cached: word
     lists repeat the same few thousand words)."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        for mark in set(text) & _bmp_combining_marks():
+            text = text.replace(mark, "")
+        if _ASTRAL_RE.search(text):
+            text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+
+
+@lru_cache(maxsize=1)
+def _bmp_combining_marks() -> frozenset[str]:
+    """The combining marks (accents) of the Basic Multilingual Plane."""
+    return frozenset(c for c in map(chr, range(0x10000)) if unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65_536)
 def skeleton(text: str) -> str:
     """Consonant skeleton of a word or phrase, for spotting altered brand names.
 

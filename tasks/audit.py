@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,22 +27,20 @@ from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_scores
 from pipeline.discover import text_digest
 from pipeline.models import comet_scorer_for, translator_for
-from pipeline.report import render_article_job, render_index
+from pipeline.report import render_index
 from pipeline.stages import (
     BT_SCHEMA,
-    SourceFile,
     apply_comet,
-    audit_articles,
     backtranslate_corpus,
     backtranslation_requests,
     comet_requests,
-    extract_documents,
     identify_languages,
     pair_corpus,
     structure_corpus,
 )
 
 from . import config as cfg
+from .parts import AuditPart, ExtractPart, ReportPart, audit_part, cut, extract_part, pool_size, report_part, run_parts
 from .snapshot import Snapshot
 from .status import backtranslate_status, comet_status, tool_signature
 from .targets import atomic_write_text, write_json, write_parquet
@@ -73,30 +70,6 @@ def work_dir(out: str) -> Path:
     """Work files: ``[tqa] work_dir`` or REPORT_DIR/.tqa (cached: Luigi rebuilds a Config object
     on every call, and the scheduler asks every task for its targets many times)."""
     return Path(cfg.tqa().work_dir or Path(out) / ".tqa")
-
-
-_POOL: list = []
-
-
-def cpu_map():  # noqa: ANN201
-    """``map`` over a process pool when ``[tqa] processes`` > 1, else the builtin.
-
-    The pool lives as long as the Luigi worker process and is reused by every task it runs. Its
-    processes come from a fork server (a clean process), never forked from this one: polars, used
-    here, can deadlock in a child forked after it ran. Inside a task process of a multi-worker
-    run (``--workers N``) the workers already use the cores, and tasks map in-process.
-    """
-    import multiprocessing as mp
-
-    processes = cfg.tqa().processes or (os.cpu_count() or 1)
-    if processes <= 1 or mp.current_process().name != "MainProcess":
-        return map
-    if not _POOL:
-        from concurrent.futures import ProcessPoolExecutor
-
-        _POOL.append(ProcessPoolExecutor(max_workers=processes, mp_context=mp.get_context("forkserver")))
-    pool = _POOL[0]
-    return lambda fn, items: pool.map(fn, items, chunksize=max(1, len(items) // (4 * processes)))
 
 
 class TqaTask(luigi.Task):
@@ -132,9 +105,13 @@ class ExtractShard(TqaTask):
     def run(self) -> None:
         snap = self.snap
         self.check_digest(snap.extract_digests.get(self.shard, ""))
-        files = [SourceFile(d, (snap.root / d.path).read_bytes(), snap.lang_hint(d.path))
-                 for d in snap.shards[self.shard]]
-        segments, problems = extract_documents(files, snap.configs["extract"])
+        parts = [snap.shards[self.shard][r.start:r.stop]
+                 for r in cut([d.size for d in snap.shards[self.shard]], pool_size()) or [range(0)]]
+        results = run_parts(extract_part, [ExtractPart(str(snap.root), tuple(docs), tuple(snap.lang_hint(d.path)
+                                                                                        for d in docs),
+                                                       snap.configs["extract"]) for docs in parts])
+        segments = pl.concat([frame for frame, _ in results])
+        problems = [problem for _, found in results for problem in found]
         write_json(self.output()["problems"], [p.as_dict() for p in problems])
         write_parquet(self.output()["segments"], segments)
 
@@ -270,28 +247,14 @@ class AuditShard(TqaTask):
                 "articles": self.target("audit", f"{self.shard:04d}-{self.digest}.articles.parquet")}
 
     def run(self) -> None:
-        snap = self.snap
-        docs = {d.path for d in snap.shards[self.shard]}
-        pairs = pl.read_parquet(self.input()["pair"].path)
-        mine = pairs.filter(pl.col("doc_path").is_in(list(docs)))
-        originals = pairs.select(pl.col("article_id").alias("original_article_id"),
-                                 pl.col("lang").alias("original_lang"))
-        mine = mine.join(originals, on="original_article_id", how="left")
-        wanted = set(mine["article_id"].to_list()) | set(mine["original_article_id"].drop_nulls().to_list())
-        structure = pl.read_parquet(self.input()["structure"]["structure"].path).filter(
-            pl.col("article_id").is_in(list(wanted)))
-        langs = pl.concat([pl.read_parquet(t.path, columns=["doc_path", "block_idx", "sent_idx", "text", "lang",
-                                                              "lang_confidence", "spans"])
-                           for t in self.input()["langid"]])
-        segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
-        bt = pl.read_parquet(self.input()["backtranslate"]["translations"].path).filter(
-            pl.col("text").is_in(segments["text"].implode()))
-        c = snap.configs
-        seg_rows, art_rows = audit_articles(mine, segments, snap.glossary, c["align"], c["flags"], c["gate"],
-                                            backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None,
-                                            map_fn=cpu_map())
-        write_parquet(self.output()["articles"], art_rows)
-        write_parquet(self.output()["segments"], seg_rows)
+        snap, inputs, c, parts = self.snap, self.input(), self.snap.configs, pool_size()
+        results = run_parts(audit_part, [
+            AuditPart(inputs["pair"].path, inputs["structure"]["structure"].path,
+                      tuple(t.path for t in inputs["langid"]), inputs["backtranslate"]["translations"].path,
+                      tuple(d.path for d in snap.shards[self.shard]), snap.glossary, c["align"], c["flags"], c["gate"],
+                      part, parts) for part in range(parts)])
+        write_parquet(self.output()["articles"], pl.concat([arts for _, arts in results]))
+        write_parquet(self.output()["segments"], pl.concat([segs for segs, _ in results]))
 
 
 class CometCorpus(TqaTask):
@@ -370,19 +333,12 @@ class ReportShard(TqaTask):
         return self.target("report", f"{self.shard:04d}-{self.digest}.json")
 
     def run(self) -> None:
-        final = self.input()
-        articles = pl.read_parquet(final["shards"][self.shard]["articles"].path)
-        segments = pl.read_parquet(final["shards"][self.shard]["segments"].path)
+        final, parts = self.input(), pool_size()
         run = run_context(self.snap, json.loads(Path(final["status"].path).read_text(encoding="utf-8")))
-        by_article = {k[0]: g.to_dicts() for k, g in segments.group_by("article_id", maintain_order=True)}
-        arts = articles.to_dicts()
-        jobs = [(art, by_article.get(art["article_id"], []), run) for art in arts]
-        pages = []
-        for art, html in zip(arts, cpu_map()(render_article_job, jobs), strict=True):
-            path = Path(self.out) / "articles" / f"{art['article_id']}.html"
-            atomic_write_text(path, html)
-            pages.append(path.name)
-        write_json(self.output(), pages)
+        shard = final["shards"][self.shard]
+        pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, self.out, run,
+                                                   part, parts) for part in range(parts)])
+        write_json(self.output(), [name for names in pages for name in names])
 
 
 class ReportCorpus(TqaTask):

@@ -229,3 +229,44 @@ def test_scores_from_reused_statistics_equal_sacrebleus_own():
     assert corpus.bleu == round(BLEU().corpus_score(hyps, refs).score, 2)
     assert corpus.chrf == round(CHRF(word_order=2).corpus_score(hyps, refs).score, 2)
     assert corpus.ter == round(TER().corpus_score(hyps, refs).score, 2)
+
+
+def test_statistics_of_an_unchanged_segment_are_sacrebleus_own():
+    """Identical groups take the one-sided shortcut; every seed line (English, Swedish, chrome,
+    titles, numbers, quotes) must give exactly the statistics sacrebleu extracts for the pair."""
+    scorer = LexicalScorer()
+    metrics = scorer._metrics
+    lines = {line.strip() for path in sorted(DEMO.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()}
+    assert len(lines) > 200
+    for text in sorted(lines):
+        got = scorer.stats(text, text)
+        assert got.bleu == tuple(metrics["bleu"]._extract_corpus_statistics([text], [[text]])[0]), text
+        assert got.chrf == tuple(metrics["chrf"]._extract_corpus_statistics([text], [[text]])[0]), text
+        assert got.ter == tuple(metrics["ter"]._extract_corpus_statistics([text], [[text]])[0]), text
+
+
+def test_similarity_matrices_equal_the_cell_by_cell_similarity():
+    """The aligner computes similarities as matrices; every 1:1, 2:1 and 1:2 group must get exactly
+    the value ``similarity`` gives it (English and Swedish seed lines, within and across languages)."""
+    from pipeline.align import features, merge, similarity, similarity_table
+
+    def lines(prefix: str) -> list[str]:
+        path = next(DEMO.glob(f"{prefix}_*.txt"))
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:50]
+
+    en, sv, spun = lines("000"), lines("002"), lines("001")
+    checked = 0
+    for variant, original in ((sv, en), (spun, en), (en[7:], en)):
+        vf, of = [features(t) for t in variant], [features(t) for t in original]
+        for same_language in (False, True):
+            table = similarity_table(vf, of, same_language)
+            for (dv, do), rows in table.items():
+                assert len(rows) == len(vf) - dv + 1 and all(len(r) == len(of) - do + 1 for r in rows)
+                for i, row in enumerate(rows):
+                    v = vf[i] if dv == 1 else merge(vf[i], vf[i + 1])
+                    for j, value in enumerate(row):
+                        o = of[j] if do == 1 else merge(of[j], of[j + 1])
+                        assert value == similarity(v, o, same_language), (variant[i], original[j])
+                        checked += 1
+    assert checked > 20_000

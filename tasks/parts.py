@@ -1,0 +1,158 @@
+"""Shard work spread over the cores: a task cuts its shard into parts, the process pool runs one
+part per process, and the task only joins what comes back and writes its target.
+
+Each part function below reads its own inputs from the work files (paths travel to the pool, not
+frames or rows), runs one pipeline stage over its part and returns frames — or, for pages, writes
+them. The task process so stays free while the pool works, and reading, auditing and building the
+output frames all run on every core.
+
+The pool's processes come from a fork server (a clean process), never forked from the Luigi
+worker: polars, used there, can deadlock in a child forked after it ran. The pool lives as long as
+the worker process and is reused by every task it runs. Inside a task process of a multi-worker
+run (``--workers N``) the workers already use the cores, and parts run in-process, one by one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from pipeline.config import AlignConfig, ExtractConfig, FlagConfig, GateConfig
+from pipeline.discover import Document, InputProblem
+from pipeline.report import render_article
+from pipeline.stages import SourceFile, audit_articles, extract_documents
+
+from .targets import atomic_write_text
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_POOL: list = []
+
+
+def run_parts(fn: Callable[[T], R], parts: Sequence[T]) -> list[R]:
+    """``[fn(p) for p in parts]``, on the process pool when there is more than one part."""
+    if len(parts) <= 1 or pool_size() <= 1:
+        return [fn(p) for p in parts]
+    if not _POOL:
+        from concurrent.futures import ProcessPoolExecutor
+
+        _POOL.append(ProcessPoolExecutor(max_workers=pool_size(), mp_context=mp.get_context("forkserver")))
+    return list(_POOL[0].map(fn, parts))
+
+
+def pool_size() -> int:
+    """``[tqa] processes`` (0: one per core); 1 inside the task process of a multi-worker run."""
+    from . import config as cfg
+
+    if mp.current_process().name != "MainProcess":
+        return 1
+    return cfg.tqa().processes or (os.cpu_count() or 1)
+
+
+def cut(weights: Sequence[int], parts: int) -> list[range]:
+    """Indices ``0..len(weights)`` cut into at most ``parts`` contiguous, non-empty runs of about
+    equal total weight (contiguous, so joining the parts in order keeps the original order)."""
+    total, out, start, acc = sum(weights) or 1, [], 0, 0
+    for i, w in enumerate(weights):
+        acc += w
+        if acc * parts >= total * (len(out) + 1) and len(out) < parts - 1:
+            out.append(range(start, i + 1))
+            start = i + 1
+    if start < len(weights):
+        out.append(range(start, len(weights)))
+    return out
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+@dataclass(frozen=True)
+class ExtractPart:
+    root: str
+    documents: tuple[Document, ...]
+    lang_hints: tuple[str, ...]
+    cfg: ExtractConfig
+
+
+def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem]]:
+    files = [SourceFile(d, (Path(part.root) / d.path).read_bytes(), hint)
+             for d, hint in zip(part.documents, part.lang_hints, strict=True)]
+    return extract_documents(files, part.cfg)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class AuditPart:
+    pairs: str  # PairArticles' table
+    structure: str  # StructureCorpus' segment table
+    langid: tuple[str, ...]  # the language tables of the shard and of its originals' shards
+    backtranslations: str
+    documents: tuple[str, ...]  # the shard's documents
+    glossary: tuple[str, ...]
+    align: AlignConfig
+    flags: FlagConfig
+    gate: GateConfig
+    part: int
+    parts: int
+
+
+def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Segment and article rows of part ``p.part`` of the shard's articles (cut by segment count)."""
+    pairs = pl.read_parquet(p.pairs)
+    mine = pairs.filter(pl.col("doc_path").is_in(list(p.documents))).join(
+        pairs.select(pl.col("article_id").alias("original_article_id"), pl.col("lang").alias("original_lang")),
+        on="original_article_id", how="left")
+    structure = pl.read_parquet(p.structure, columns=["doc_path", "block_idx", "sent_idx", "article_id", "seg_id",
+                                                      "block", "boilerplate_reason"])
+    sizes = dict(structure.group_by("article_id").len().iter_rows())
+    runs = cut([sizes.get(a, 0) for a in mine["article_id"]], p.parts)
+    if p.part >= len(runs):
+        return audit_articles(mine.clear(), structure.clear(), p.glossary, p.align, p.flags, p.gate)
+    mine = mine[runs[p.part].start:runs[p.part].stop]
+    wanted = pl.concat([mine["article_id"], mine["original_article_id"].drop_nulls()])
+    structure = structure.filter(pl.col("article_id").is_in(wanted.implode()))
+    langs = pl.concat([pl.read_parquet(path, columns=["doc_path", "block_idx", "sent_idx", "text", "lang",
+                                                      "lang_confidence", "spans"]) for path in p.langid])
+    segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
+    bt = pl.read_parquet(p.backtranslations).filter(pl.col("text").is_in(segments["text"].implode()))
+    return audit_articles(mine, segments, p.glossary, p.align, p.flags, p.gate,
+                          backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    segments: str  # the shard's final segment table
+    articles: str  # the shard's final article table
+    out: str  # REPORT_DIR
+    run: dict  # run context of every page (tool, corpus, stages, models, generated)
+    part: int
+    parts: int
+
+
+def report_part(p: ReportPart) -> list[str]:
+    """Write the pages of part ``p.part`` of the shard's articles; returns their file names."""
+    articles = pl.read_parquet(p.articles)
+    runs = cut(articles["n_segments"].fill_null(0).to_list(), p.parts)
+    if p.part >= len(runs):
+        return []
+    articles = articles[runs[p.part].start:runs[p.part].stop]
+    segments = pl.read_parquet(p.segments).filter(pl.col("article_id").is_in(articles["article_id"].implode()))
+    by_article = {k[0]: g.to_dicts() for k, g in segments.group_by("article_id", maintain_order=True)}
+    names = []
+    for art in articles.iter_rows(named=True):
+        path = Path(p.out) / "articles" / f"{art['article_id']}.html"
+        atomic_write_text(path, render_article(art, by_article.get(art["article_id"], []), p.run))
+        names.append(path.name)
+    return names
