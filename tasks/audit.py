@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import luigi
@@ -263,10 +263,11 @@ class CometCorpus(TqaTask):
 
     digest = luigi.Parameter()
 
-    @property
+    @cached_property
     def shards(self) -> list[tuple[int, str, tuple[int, ...]]]:
-        """The shard plan AuditCorpus wrote. Read as JSON, not Parquet: this runs in the worker's
-        scheduling process, and polars used there before Luigi forks a task process can deadlock it."""
+        """The shard plan AuditCorpus wrote (its digest names it: read once). Read as JSON, not Parquet:
+        this runs in the worker's scheduling process, and polars used there before Luigi forks a task
+        process can deadlock it."""
         plan = json.loads(Path(plan_target(self, self.digest).path).read_text(encoding="utf-8"))
         return [(s, d, tuple(o)) for s, d, o in plan]
 
@@ -275,7 +276,12 @@ class CometCorpus(TqaTask):
                 "backtranslate": BackTranslate(self.corpus, self.out, self.snap.backtranslate_digest)}
 
     def output(self):  # noqa: ANN201
-        """Per shard, so that each ReportShard reads its own articles only."""
+        return self._outputs
+
+    @cached_property
+    def _outputs(self) -> dict:
+        """Per shard, so that each ReportShard reads its own articles only (built once: every
+        ReportShard asks for them)."""
         return {"status": self.target("final", f"{self.digest}.json"),
                 "shards": {s: {"segments": self.target("final", f"{self.digest}-{s:04d}.parquet"),
                                "articles": self.target("final", f"{self.digest}-{s:04d}.articles.parquet")}
@@ -492,12 +498,15 @@ def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict], 
 
 def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     """Delete work files and article pages that no longer belong to the current corpus."""
-    keep: set[str] = set()
+    keep = {str(Path(r.output().path)) for r in reports}
+    pages: set[str] = set()
     for r in reports:
-        for t in luigi.task.flatten([r.output(), r.requires().output()]):
-            keep.add(str(Path(t.path)))
-        for audit in r.requires().requires()["audits"]:
-            keep |= {str(Path(t.path)) for t in luigi.task.flatten(audit.output())}
+        pages |= set(json.loads(Path(r.output().path).read_text(encoding="utf-8")))
+    if reports:
+        comet = reports[0].requires()  # the one CometCorpus behind every ReportShard
+        keep |= {str(Path(t.path)) for t in luigi.task.flatten(
+            [comet.output(), [a.output() for a in comet.requires()["audits"]],
+             plan_target(task, comet.digest), ReportCorpus(task.corpus, task.out, comet.digest).output()])}
     pair = task.requires()
     keep |= {str(Path(t.path)) for t in luigi.task.flatten(
         [pair.output(), pair.requires()["structure"].output(),
@@ -505,13 +514,6 @@ def remove_stale_work(task: TqaTask, reports: list[ReportShard]) -> None:
     for s, digest in task.snap.langid_digests.items():
         lt = IdentifyLanguageShard(task.corpus, task.out, s, digest)
         keep |= {str(Path(t.path)) for t in luigi.task.flatten([lt.output(), lt.requires().output()])}
-    pages: set[str] = set()
-    for r in reports:
-        pages |= set(json.loads(Path(r.output().path).read_text(encoding="utf-8")))
-    if reports:
-        digest = reports[0].comet_digest
-        keep |= {str(Path(plan_target(task, digest).path)), str(Path(ReportCorpus(task.corpus, task.out, digest)
-                                                                     .output().path))}
     for stage in ("extract", "langid", "structure", "pair", "backtranslate", "audit", "final", "report", "plan"):
         folder = task.work / stage
         for p in folder.glob("*") if folder.is_dir() else ():
