@@ -27,7 +27,6 @@ __all__ = [
     "KNOWN_FLAGS",
     "ArticleView",
     "FlagView",
-    "SegmentView",
     "StageView",
     "TextPiece",
     "article_href",
@@ -95,29 +94,6 @@ class StageView:
     why: str | None
     command: str | None
     raw: str
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    seg_id: int | None
-    block: str
-    is_boilerplate: bool
-    is_omission: bool
-    has_issue: bool  # carries a flag other than "boilerplate"
-    pieces: tuple[TextPiece, ...]  # empty on omission rows
-    mixed: bool
-    lang: str | None
-    lang_confidence: str
-    lang_mismatch: bool
-    original_text: str | None
-    original_seg_ids: tuple[int, ...]
-    alignment: str
-    align_group: int | None
-    align_score: str
-    backtranslation: str | None
-    scores: tuple[tuple[str, str, str], ...]  # (key, label, formatted value)
-    flags: tuple[FlagView, ...]
-    row_classes: str
 
 
 @dataclass(frozen=True)
@@ -275,121 +251,82 @@ def _optional_int(value: Any) -> int | None:
         return None
 
 
-def _segment_view(
-    seg: Mapping[str, Any], expected_lang: str | None, where: str
-) -> SegmentView:
+def _segment_row(seg: Mapping[str, Any], expected_lang: str, show_original: bool, index: int, where: str
+                 ) -> tuple[Markup, tuple[FlagView, ...]]:
+    """The ``<tr>`` of one segment row of ``segments.parquet``, and its flags.
+
+    Built here rather than in ``article.html``: a page holds hundreds of rows, and this is several
+    times faster than the same markup through Jinja2's generator. Every value that is not a
+    number or a fixed word goes through ``escape``, as autoescaping would."""
     seg_id = _optional_int(seg.get("seg_id"))
-    block = str(seg.get("block") or "")
-    text = seg.get("text")
-    alignment = str(seg.get("alignment") or "")
-    is_omission = text is None
-    flags = _flags(
-        seg, f"{where} segment {seg_id if seg_id is not None else '(omission)'}"
-    )
-    spans = _as_list(seg.get("spans"))
-    pieces = () if text is None else split_spans(str(text), spans)
-    lang = seg.get("lang")
-    lang = None if lang is None else str(lang)
-    is_boilerplate = block == "boilerplate"
-    has_issue = any(flag.name != "boilerplate" for flag in flags)
-    classes = ["seg"]
-    if is_boilerplate:
-        classes.append("boilerplate")
-    if is_omission:
-        classes.append("omission")
-    classes.append("issue" if has_issue else "clean")
-    classes.extend(f"has-{flag.css}" for flag in flags)
-    return SegmentView(
-        seg_id=seg_id,
-        block=block,
-        is_boilerplate=is_boilerplate,
-        is_omission=is_omission,
-        has_issue=has_issue,
-        pieces=pieces,
-        mixed=bool(spans) and text is not None,
-        lang=lang,
-        lang_confidence=format_score(seg.get("lang_confidence"), _DECIMALS["lang"]),
-        lang_mismatch=bool(lang and expected_lang and lang != expected_lang),
-        original_text=None
-        if seg.get("original_text") is None
-        else str(seg.get("original_text")),
-        original_seg_ids=tuple(int(i) for i in _as_list(seg.get("original_seg_ids"))),
-        alignment=alignment,
-        align_group=_optional_int(seg.get("align_group")),
-        align_score=format_score(seg.get("align_score"), _DECIMALS["align"]),
-        backtranslation=(
-            None
-            if seg.get("backtranslation") is None
-            else str(seg.get("backtranslation"))
-        ),
-        scores=_scores(seg),
-        flags=flags,
-        row_classes=" ".join(dict.fromkeys(classes)),
-    )
-
-
-def _segment_row(row: SegmentView, expected_lang: str, show_original: bool, index: int) -> Markup:
-    """The ``<tr>`` of one segment. Built here rather than in ``article.html``: a page holds
-    hundreds of rows, and this is about ten times faster than the same markup through Jinja2's
-    generator. Every value goes through ``escape``, as autoescaping would."""
-    anchor = f"seg-{row.seg_id}" if row.seg_id is not None else f"omitted-{index}"
-    out = [f'<tr class="{escape(row.row_classes)}" id="{anchor}">',
-           f'<td class="num">{row.seg_id if row.seg_id is not None else MISSING}</td>',
-           f'<td class="block">{escape(row.block)}</td><td class="variant">']
-    if row.is_omission:
+    block, text = str(seg.get("block") or ""), seg.get("text")
+    flags = _flags(seg, f"{where} segment {seg_id if seg_id is not None else '(omission)'}")
+    classes = ["seg"] + (["boilerplate"] if block == "boilerplate" else []) + (["omission"] if text is None else [])
+    classes.append("issue" if any(f.name != "boilerplate" for f in flags) else "clean")
+    classes.extend(f"has-{f.css}" for f in flags)
+    anchor = f"seg-{seg_id}" if seg_id is not None else f"omitted-{index}"
+    out = [f'<tr class="{escape(" ".join(dict.fromkeys(classes)))}" id="{anchor}">',
+           f'<td class="num">{seg_id if seg_id is not None else MISSING}</td>',
+           f'<td class="block">{escape(block)}</td><td class="variant">']
+    if text is None:
         out.append('<span class="missing-text">omitted — this original text has no counterpart here</span>')
     else:
-        out.append(f'<div class="text" lang="{escape(row.lang)}">' if row.lang else '<div class="text">')
-        for p in row.pieces:
+        lang = None if seg.get("lang") is None else str(seg["lang"])
+        spans = _as_list(seg.get("spans"))
+        out.append(f'<div class="text" lang="{escape(lang)}">' if lang else '<div class="text">')
+        for p in split_spans(str(text), spans):
             if p.lang is None:
                 out.append(escape(p.text))
             else:
-                side, lang = "expected" if p.lang == expected_lang else "foreign", escape(p.lang)
-                out.append(f'<span class="span span-{side}" lang="{lang}" data-lang="{lang}" '
-                           f'title="{lang}: characters {p.start}–{p.end}">{escape(p.text)}</span>')
-        title = (f"detected language differs from the expected {escape(expected_lang)}" if row.lang_mismatch
-                 else "detected language")
-        out.append(f'</div><div class="small"><span class="langtag{" mismatch" if row.lang_mismatch else ""}" '
-                   f'title="{title}">{escape(row.lang or "lang ?")}</span>')
-        if row.lang_confidence != MISSING:
-            out.append(f" {row.lang_confidence}")
-        out.append(" · mixed</div>" if row.mixed else "</div>")
-        if row.backtranslation is not None:
+                side, plang = "expected" if p.lang == expected_lang else "foreign", escape(p.lang)
+                out.append(f'<span class="span span-{side}" lang="{plang}" data-lang="{plang}" '
+                           f'title="{plang}: characters {p.start}–{p.end}">{escape(p.text)}</span>')
+        mismatch = bool(lang and expected_lang and lang != expected_lang)
+        title = f"detected language differs from the expected {escape(expected_lang)}" if mismatch \
+            else "detected language"
+        out.append(f'</div><div class="small"><span class="langtag{" mismatch" if mismatch else ""}" '
+                   f'title="{title}">{escape(lang or "lang ?")}</span>')
+        confidence = format_score(seg.get("lang_confidence"), _DECIMALS["lang"])
+        if confidence != MISSING:
+            out.append(f" {confidence}")
+        out.append(" · mixed</div>" if spans else "</div>")
+        if seg.get("backtranslation") is not None:
             out.append(f'<div class="bt" lang="en"><span class="small">back-translation</span>'
-                       f'<span class="text">{escape(row.backtranslation)}</span></div>')
+                       f'<span class="text">{escape(str(seg["backtranslation"]))}</span></div>')
     out.append("</td>")
+    alignment = str(seg.get("alignment") or "")
     if show_original:
         out.append('<td class="original">')
-        if row.original_text is not None:
-            out.append(f'<div class="text">{escape(row.original_text)}</div>')
-            if row.original_seg_ids:
-                out.append(f'<div class="small">original #{", #".join(map(str, row.original_seg_ids))}</div>')
-        elif row.alignment == "addition":
+        if seg.get("original_text") is not None:
+            out.append(f'<div class="text">{escape(str(seg["original_text"]))}</div>')
+            if ids := _as_list(seg.get("original_seg_ids")):
+                out.append(f'<div class="small">original #{", #".join(str(int(i)) for i in ids)}</div>')
+        elif alignment == "addition":
             out.append('<span class="missing-text">no counterpart in the original</span>')
-        elif row.alignment == "unpaired":
+        elif alignment == "unpaired":
             out.append('<span class="missing-text">no original to compare with</span>')
         else:
             out.append(f'<span class="na">{MISSING}</span>')
         out.append("</td>")
-    out.append(f'<td class="align"><div>{escape(row.alignment or MISSING)}</div>')
-    if row.align_group is not None:
-        out.append(f'<div class="small">group {row.align_group}</div>')
-    if row.align_score != MISSING:
-        out.append(f'<div class="small">similarity {row.align_score}</div>')
+    out.append(f'<td class="align"><div>{escape(alignment or MISSING)}</div>')
+    if (group := _optional_int(seg.get("align_group"))) is not None:
+        out.append(f'<div class="small">group {group}</div>')
+    if (similarity := format_score(seg.get("align_score"), _DECIMALS["align"])) != MISSING:
+        out.append(f'<div class="small">similarity {similarity}</div>')
     out.append('</td><td class="scores"><dl class="scorelist">')
-    for key, label, value in row.scores:
+    for key, label, value in _scores(seg):
         na = ' class="na" title="not computed"' if value == MISSING else ""
         out.append(f'<dt>{label}</dt><dd data-metric="{key}"{na}>{value}</dd>')
     out.append('</dl></td><td class="flagcell">')
-    if row.flags:
+    if flags:
         out.append('<ul class="flags">')
-        for flag in row.flags:
+        for flag in flags:
             reason = escape(flag.reason)
             out.append(f'<li><span class="badge {escape(flag.css)}" title="{reason}">{escape(flag.name)}</span>'
                        f'<span class="why">{reason}</span></li>')
         out.append("</ul>")
     out.append("</td></tr>\n")
-    return Markup("".join(out))
+    return Markup("".join(out)), flags
 
 
 def _article_view(article: Mapping[str, Any]) -> ArticleView:
@@ -486,24 +423,16 @@ def render_article(
     """
     view = _article_view(article)
     where = f"article {view.article_id}"
-    rows = tuple(_segment_view(seg, view.lang or None, where) for seg in segments)
-    present_flags = tuple(
-        name
-        for name in (
-            *KNOWN_FLAGS,
-            *sorted({f.name for r in rows for f in r.flags} - set(KNOWN_FLAGS)),
-        )
-        if any(f.name == name for r in rows for f in r.flags)
-    )
     show_original = view.role != "original"
+    rows = [_segment_row(seg, view.lang, show_original, i, where) for i, seg in enumerate(segments, 1)]
+    seen = {f.name for _, flags in rows for f in flags}
+    present_flags = (*(f for f in KNOWN_FLAGS if f in seen), *sorted(seen - set(KNOWN_FLAGS)))
     template = _environment().get_template("article.html")
     return template.render(
         article=view,
-        rows=rows,
-        row_html=[_segment_row(r, view.lang, show_original, i) for i, r in enumerate(rows, 1)],
+        row_html=[html for html, _ in rows],
         present_flags=present_flags,
-        n_issue_rows=sum(1 for r in rows if r.has_issue),
-        n_omissions=sum(1 for r in rows if r.is_omission),
+        n_issue_rows=sum(1 for _, flags in rows if any(f.name != "boilerplate" for f in flags)),
         show_original=show_original,
         known_flags=KNOWN_FLAGS,
         missing=MISSING,

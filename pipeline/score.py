@@ -54,14 +54,18 @@ class LexicalScorer:
         return GroupStats(tuple(bleu), tuple(chrf), tuple(ter))
 
     def _self_stats(self, text: str) -> GroupStats:
-        """Statistics of ``text`` scored against itself: every n-gram of every order matches, so
-        each count is the number of n-grams (sacrebleu's own tokenization and n-gram extraction)."""
+        """Statistics of ``text`` scored against itself: every n-gram matches, so each count is the
+        number of n-grams of that order — of sacrebleu's own tokens (BLEU, TER, chrF++'s words) and
+        characters (chrF's, whitespace removed unless the metric keeps it)."""
         m = self._metrics
         tokens = len(m["bleu"]._preprocess_segment(text).split())
         totals = [max(0, tokens - k) for k in range(m["bleu"].max_ngram_order)]
         chrf = m["chrf"]
-        ngrams = chrf._extract_reference_info([chrf._preprocess_segment(text)])["ref_ngrams"][0]
-        counts = [sum(counter.values()) for counter in ngrams]
+        line = chrf._preprocess_segment(text)
+        chars = len(line if chrf.whitespace else "".join(line.split()))
+        chrf_words = len(chrf._remove_punctuation(line))
+        counts = [max(0, chars - k) for k in range(chrf.char_order)] + [max(0, chrf_words - k)
+                                                                           for k in range(chrf.word_order)]
         return GroupStats((tokens, tokens, *totals, *totals), tuple(c for n in counts for c in (n, n, n)),
                           (0, float(len(m["ter"]._preprocess_segment(text).split()))))
 

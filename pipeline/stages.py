@@ -89,16 +89,11 @@ def extract_documents(files: list[SourceFile], cfg: ExtractConfig) -> tuple[pl.D
 def identify_languages(segments: pl.DataFrame, cfg: LangIdConfig) -> pl.DataFrame:
     """``segments`` with ``lang``, ``lang_confidence`` and ``spans`` added."""
     results = identify(segments["text"].to_list(), cfg)
-    flat = pl.DataFrame([(i, a, b, lg) for i, r in enumerate(results) for a, b, lg in r.spans],
-                        schema={"row": pl.Int64, "start": pl.Int64, "end": pl.Int64, "lang": pl.String},
-                        orient="row")
-    spans = (pl.DataFrame({"row": pl.int_range(len(results), eager=True, dtype=pl.Int64)})
-             .join(flat.group_by("row").agg(pl.struct("start", "end", "lang").alias("spans")), on="row", how="left")
-             .sort("row")["spans"].fill_null([]).cast(SPAN_TYPE))
     return segments.with_columns(
         pl.Series("lang", [r.lang for r in results], dtype=pl.String),
         pl.Series("lang_confidence", [r.confidence for r in results], dtype=pl.Float64),
-        spans,
+        _list_column("spans", [[{"start": a, "end": b, "lang": lg} for a, b, lg in r.spans] for r in results],
+                     SPAN_TYPE),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,10 +150,12 @@ def report_part(p: ReportPart) -> list[str]:
         return []
     articles = articles[runs[p.part].start:runs[p.part].stop]
     segments = pl.read_parquet(p.segments).filter(pl.col("article_id").is_in(articles["article_id"].implode()))
-    by_article = {k[0]: g.to_dicts() for k, g in segments.group_by("article_id", maintain_order=True)}
+    by_article: dict[str, list[dict]] = defaultdict(list)
+    for row in segments.to_dicts():
+        by_article[row["article_id"]].append(row)
     names = []
     for art in articles.iter_rows(named=True):
         path = Path(p.out) / "articles" / f"{art['article_id']}.html"
-        atomic_write_text(path, render_article(art, by_article.get(art["article_id"], []), p.run))
+        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run))
         names.append(path.name)
     return names
