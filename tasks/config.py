@@ -18,7 +18,7 @@ def _tuple(value: str) -> tuple[str, ...]:
 
 class tqa(luigi.Config):  # noqa: N801 — the section name
     source_lang = luigi.Parameter(default="en")
-    shard_docs = luigi.IntParameter(default=16, description="documents per shard (target)")
+    shard_docs = luigi.IntParameter(default=64, description="documents per shard (target)")
     work_dir = luigi.Parameter(default="", description="work files; default REPORT_DIR/.tqa")
     processes = luigi.IntParameter(default=0, description="processes that audit and render articles; 0: one per core")
 
