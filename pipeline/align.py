@@ -74,7 +74,6 @@ class Group:
         return f"{len(self.variant)}:{len(self.original)}"
 
 
-_MOVES = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
 # Above this many variant x original segments, similarities are computed cell by cell inside the
 # band instead of as whole matrices (memory grows with the product).
 _DENSE_CELLS = 1_000_000
@@ -181,7 +180,18 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
     def ofeat(j: int, k: int) -> SegFeatures:
         return of[j] if k == 1 else merge(ofeat(j, k - 1), of[j + k - 1])
 
+    def sims(di: int, dj: int, pi: int, lo: int, hi: int):  # noqa: ANN202
+        """Similarities of the groups starting at variant ``pi`` and original ``lo..hi``."""
+        if pi < 0:
+            return None
+        if table is not None:
+            return table[(di, dj)][pi] if pi < len(table[(di, dj)]) else None
+        return {pj: similarity(vfeat(pi, di), ofeat(pj, dj), same_language)
+                for pj in range(max(0, lo), min(hi, m - dj) + 1)}
+
+    # The moves, in the order that breaks ties: 1:1, addition (1, 0), omission (0, 1), 2:1, 1:2.
     band = max(cfg.band, abs(n - m) + 2)
+    gap, merge_cost = cfg.gap_cost, cfg.merge_cost
     neg = -1e18
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, float | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
@@ -189,24 +199,31 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
     for i in range(n + 1):
         centre = i * m / n
         lo, hi = max(0, int(centre - band)), min(m, int(centre + band) + 1)
+        row, brow = best[i], back[i]
+        up, up2 = (best[i - 1] if i > 0 else None), (best[i - 2] if i > 1 else None)
+        s11, s21, s12 = sims(1, 1, i - 1, lo - 1, hi - 1), sims(2, 1, i - 2, lo - 1, hi - 1), sims(1, 2, i - 1, lo - 2,
+                                                                                                       hi - 2)
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 continue
             cur, arg = neg, (0, 0, None)
-            for di, dj in _MOVES:
-                pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or best[pi][pj] == neg:
-                    continue
-                if di == 0 or dj == 0:
-                    gain, sim = -cfg.gap_cost, None
-                else:
-                    sim = (table[(di, dj)][pi][pj] if table is not None
-                           else similarity(vfeat(pi, di), ofeat(pj, dj), same_language))
-                    gain = sim - (cfg.merge_cost if di + dj > 2 else 0.0)
-                if best[pi][pj] + gain > cur:
-                    cur, arg = best[pi][pj] + gain, (di, dj, sim)
-            best[i][j] = cur
-            back[i][j] = arg
+            if up is not None:
+                if j > 0 and (b := up[j - 1]) != neg and b + (sim := s11[j - 1]) > cur:
+                    cur, arg = b + sim, (1, 1, sim)
+                if (b := up[j]) != neg and b - gap > cur:
+                    cur, arg = b - gap, (1, 0, None)
+            if j > 0 and (b := row[j - 1]) != neg and b - gap > cur:
+                cur, arg = b - gap, (0, 1, None)
+            if up2 is not None and j > 0 and (b := up2[j - 1]) != neg:
+                sim = s21[j - 1]
+                if b + (sim - merge_cost) > cur:
+                    cur, arg = b + (sim - merge_cost), (2, 1, sim)
+            if s12 is not None and j > 1 and (b := up[j - 2]) != neg:
+                sim = s12[j - 2]
+                if b + (sim - merge_cost) > cur:
+                    cur, arg = b + (sim - merge_cost), (1, 2, sim)
+            row[j] = cur
+            brow[j] = arg
     groups: list[Group] = []
     i, j = n, m
     while i > 0 or j > 0:

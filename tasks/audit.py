@@ -105,11 +105,11 @@ class ExtractShard(TqaTask):
     def run(self) -> None:
         snap = self.snap
         self.check_digest(snap.extract_digests.get(self.shard, ""))
-        parts = [snap.shards[self.shard][r.start:r.stop]
-                 for r in cut([d.size for d in snap.shards[self.shard]], pool_size()) or [range(0)]]
-        results = run_parts(extract_part, [ExtractPart(str(snap.root), tuple(docs), tuple(snap.lang_hint(d.path)
-                                                                                        for d in docs),
-                                                       snap.configs["extract"]) for docs in parts])
+        docs, settings = snap.shards[self.shard], snap.configs["extract"]
+        parts = [docs[r.start:r.stop] for r in cut([d.size for d in docs], pool_size())] or [[]]
+        results = run_parts(extract_part, [
+            ExtractPart(str(snap.root), tuple(part), tuple(snap.lang_hint(d.path) for d in part), settings)
+            for part in parts])
         segments = pl.concat([frame for frame, _ in results])
         problems = [problem for _, found in results for problem in found]
         write_json(self.output()["problems"], [p.as_dict() for p in problems])
@@ -395,9 +395,10 @@ def shard_plan(task: TqaTask) -> list[tuple[int, str, tuple[int, ...]]]:
     shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
     doc_digest = {d.path: d.digest for d in snap.documents}
     # boilerplate reasons name no corpus-wide counts, so one new page does not touch every shard
-    doc_state = {d: text_digest(*map(str, rows)) for (d,), rows in
-                 ((k, g.select("article_id", "seg_id", "block", "boilerplate_reason").rows()) for k, g in
-                  structure.group_by("doc_path", maintain_order=True))}
+    doc_state = dict(structure.group_by("doc_path").agg(
+        pl.concat_str("article_id", "seg_id", "block", pl.col("boilerplate_reason").fill_null("-"), separator="|")
+        .str.join("\n")).iter_rows())
+    doc_state = {d: text_digest(state) for d, state in doc_state.items()}
     art_state: dict[str, list[str]] = {}
     originals: dict[int, set[str]] = {}
     for row in pairs.select("doc_path", "article_id", "role", "lang", "original_article_id",

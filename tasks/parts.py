@@ -107,7 +107,7 @@ class AuditPart:
 
 
 def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Segment and article rows of part ``p.part`` of the shard's articles (cut by segment count)."""
+    """Segment and article rows of part ``p.part`` of the shard's articles (cut by their cost)."""
     pairs = pl.read_parquet(p.pairs)
     mine = pairs.filter(pl.col("doc_path").is_in(list(p.documents))).join(
         pairs.select(pl.col("article_id").alias("original_article_id"), pl.col("lang").alias("original_lang")),
@@ -115,7 +115,9 @@ def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
     structure = pl.read_parquet(p.structure, columns=["doc_path", "block_idx", "sent_idx", "article_id", "seg_id",
                                                       "block", "boilerplate_reason"])
     sizes = dict(structure.group_by("article_id").len().iter_rows())
-    runs = cut([sizes.get(a, 0) for a in mine["article_id"]], p.parts)
+    # the cost of an article: its segments, and for a paired variant the alignment with its original
+    runs = cut([sizes.get(a, 0) + (sizes.get(a, 0) + sizes.get(o, 0) if o else 0)
+                for a, o in mine.select("article_id", "original_article_id").iter_rows()], p.parts)
     if p.part >= len(runs):
         return audit_articles(mine.clear(), structure.clear(), p.glossary, p.align, p.flags, p.gate)
     mine = mine[runs[p.part].start:runs[p.part].stop]

@@ -270,3 +270,20 @@ def test_similarity_matrices_equal_the_cell_by_cell_similarity():
                         assert value == similarity(v, o, same_language), (variant[i], original[j])
                         checked += 1
     assert checked > 20_000
+
+
+def test_alignment_of_huge_articles_computes_the_band_cell_by_cell(monkeypatch):
+    """Past ``_DENSE_CELLS`` the aligner computes similarities inside the band only; the groups must
+    be those of the matrix path (Swedish edition against English original, and spun against original)."""
+    import pipeline.align as align
+
+    def lines(prefix: str) -> list[str]:
+        path = next(DEMO.glob(f"{prefix}_*.txt"))
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    en, sv, spun = lines("000"), lines("002"), lines("001")
+    cases = [(sv, en, False), (spun, en, True), (en[::2], en, False)]
+    dense = [align_segments(v, o, same, AlignConfig()) for v, o, same in cases]
+    monkeypatch.setattr(align, "_DENSE_CELLS", 0)
+    assert [align_segments(v, o, same, AlignConfig()) for v, o, same in cases] == dense
+    assert any(g.kind == "omission" for g in dense[2]) and any(g.kind == "1:1" for g in dense[0])
