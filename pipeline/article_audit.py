@@ -96,7 +96,8 @@ def _aligned_rows(article: dict, rows: list[dict], original_segments: list[dict]
                      original_seg_ids=orig_ids, original_text=orig_text,
                      align_score=g.score, backtranslation=bt.get(m["text"]) if bt else None,
                      bleu=scores.bleu, chrf=scores.chrf, ter=scores.ter,
-                     first_in_group=k == 0, lex_stats=stats if k == 0 else None, group_text=group_text, group_original_text=orig_text if orig_body else None,
+                     first_in_group=k == 0, lex_stats=stats if k == 0 else None, group_text=group_text,
+                     group_original_text=orig_text if orig_body else None,
                      group_compare_text=compare_text)
     out: list[dict] = list(omissions.get(-1, []))
     for r in rows:

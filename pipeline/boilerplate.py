@@ -81,8 +81,8 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig,
     return labels
 
 
-def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str | None], labels: dict[tuple[str, int], str],
-                    cfg: BoilerplateConfig) -> None:
+def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str | None],
+                    labels: dict[tuple[str, int], str], cfg: BoilerplateConfig) -> None:
     """Translated chrome: blocks at the head or tail of a page, where other pages have boilerplate."""
     for from_end in (False, True):
         # position -> template line -> [order of first sight, {language: how many pages have it there}],

@@ -188,9 +188,9 @@ def audit_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tup
         mine = by_article[art["article_id"]]
         original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
         texts = {s["text"] for s in mine}  # back-translations are keyed by (language, text)
+        english = {t: bt[(art["lang"], t)] for t in texts if (art["lang"], t) in bt}
         rows = audit_article(art, mine, original, glossary, align_cfg, flag_cfg, _SCORER,
-                             original_lang=art.get("original_lang"),
-                             backtranslations={t: bt[(art["lang"], t)] for t in texts if (art["lang"], t) in bt} or None)
+                             original_lang=art.get("original_lang"), backtranslations=english or None)
         art_rows.append(summarize_article(art, rows, _SCORER, gate_cfg))
         seg_rows.extend(rows)
     return rows_frame(seg_rows, SEGMENTS_SCHEMA), rows_frame(art_rows, ARTICLES_SCHEMA)

@@ -20,7 +20,8 @@ class tqa(luigi.Config):  # noqa: N801 — the section name
     source_lang = luigi.Parameter(default="en")
     shard_docs = luigi.IntParameter(default=64, description="documents per shard (target)")
     work_dir = luigi.Parameter(default="", description="work files; default REPORT_DIR/.tqa")
-    processes = luigi.IntParameter(default=0, description="processes that audit and render articles; 0: one per core")
+    processes = luigi.IntParameter(
+        default=0, description="processes that extract, audit and render parts of a shard; 0: one per core")
 
 
 class extract(luigi.Config):  # noqa: N801

@@ -236,8 +236,8 @@ def test_statistics_of_an_unchanged_segment_are_sacrebleus_own():
     titles, numbers, quotes) must give exactly the statistics sacrebleu extracts for the pair."""
     scorer = LexicalScorer()
     metrics = scorer._metrics
-    lines = {line.strip() for path in sorted(DEMO.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip()}
+    lines = {line.strip() for path in sorted(DEMO.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     assert len(lines) > 200
     for text in sorted(lines):
         got = scorer.stats(text, text)
@@ -275,7 +275,7 @@ def test_similarity_matrices_equal_the_cell_by_cell_similarity():
 def test_alignment_of_huge_articles_computes_the_band_cell_by_cell(monkeypatch):
     """Past ``_DENSE_CELLS`` the aligner computes similarities inside the band only; the groups must
     be those of the matrix path (Swedish edition against English original, and spun against original)."""
-    import pipeline.align as align
+    from pipeline import align
 
     def lines(prefix: str) -> list[str]:
         path = next(DEMO.glob(f"{prefix}_*.txt"))
