@@ -40,8 +40,9 @@ def merge(a: SegFeatures, b: SegFeatures) -> SegFeatures:
 def similarity(v: SegFeatures, o: SegFeatures, same_language: bool) -> float:
     """Similarity in [0, 1] of a variant and an original segment (or merged segments).
 
-    Length agreement is exp(-2·|ln(lv/lo)|) = (shorter/longer)²; the rest are Dice overlaps. Written
-    out flat: the alignment calls this hundreds of thousands of times per corpus."""
+    Length agreement is exp(-2·|ln(lv/lo)|) = (shorter/longer)²; the rest are Dice overlaps. The
+    aligner computes the same arithmetic as matrices (``similarity_table``); this per-pair form is
+    its reference and the path for articles too large for the matrices."""
     lv, lo = v.length or 1, o.length or 1
     ratio = lv / lo if lv < lo else lo / lv
     length = ratio * ratio
@@ -201,8 +202,9 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
         lo, hi = max(0, int(centre - band)), min(m, int(centre + band) + 1)
         row, brow = best[i], back[i]
         up, up2 = (best[i - 1] if i > 0 else None), (best[i - 2] if i > 1 else None)
-        s11, s21, s12 = sims(1, 1, i - 1, lo - 1, hi - 1), sims(2, 1, i - 2, lo - 1, hi - 1), sims(1, 2, i - 1, lo - 2,
-                                                                                                       hi - 2)
+        s11 = sims(1, 1, i - 1, lo - 1, hi - 1)
+        s21 = sims(2, 1, i - 2, lo - 1, hi - 1)
+        s12 = sims(1, 2, i - 1, lo - 2, hi - 2)
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 continue
