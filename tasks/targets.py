@@ -12,8 +12,17 @@ import luigi
 import polars as pl
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
+
+
 def write_parquet(target: luigi.LocalTarget, frame: pl.DataFrame) -> None:
-    _atomic(Path(target.path), lambda tmp: frame.write_parquet(tmp))
+    def write(fd: int, tmp: str) -> None:
+        os.close(fd)
+        frame.write_parquet(tmp)
+
+    _atomic(Path(target.path), write)
 
 
 def write_json(target: luigi.LocalTarget, value: object) -> None:
@@ -21,16 +30,21 @@ def write_json(target: luigi.LocalTarget, value: object) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    def write(fd: int, _tmp: str) -> None:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    _atomic(path, write)
 
 
-def _atomic(path: Path, write: Callable[[str], object]) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path`` (replacing it)."""
+def _atomic(path: Path, write: Callable[[int, str], object]) -> None:
+    """Write to a temporary file beside ``path`` (``write`` gets its open descriptor and its name,
+    and closes the descriptor), then rename it over ``path`` (replacing it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        write(tmp)
+        os.fchmod(fd, _FILE_MODE)  # mkstemp's 0600 would hide the report from a web server
+        write(fd, tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

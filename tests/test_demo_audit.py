@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 
 import polars as pl
@@ -28,6 +30,11 @@ def test_outputs_follow_the_contract(demo_run):
     for article_id in ids:
         assert (demo_run.out / "articles" / f"{article_id}.html").is_file()
     assert (demo_run.out / "index.html").is_file()
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [demo_run.out / "index.html", demo_run.out / "summary.json", demo_run.out / "segments.parquet",
+                 demo_run.out / "articles" / f"{ids[0]}.html"]:  # written atomically, yet readable as open() makes them
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
 
 
 def test_pages_are_split_into_articles(demo_run):
