@@ -78,6 +78,7 @@ class _Index:
         self.variant_vocab: dict[str, set[str]] = defaultdict(set)  # per language of the variants
         for v in variants:
             self.variant_vocab[v.lang] |= features[v.article_id]
+        self._matchable: dict[tuple[int, str], float] = {}  # (original, variant language) -> its matchable evidence
 
     def scores(self, art: ArticleText, allowed: set[int] | None = None) -> list[tuple[float, int]]:
         feats = sorted(f for f in self.article_features[art.article_id]
@@ -93,8 +94,10 @@ class _Index:
         out = []
         vocab = self.variant_vocab[art.lang]
         for i, s in shared.items():
-            matchable_o = sum(self.idf[f] for f in sorted(self.features[i])
-                              if f in vocab and len(self.postings[f]) <= self.cap)
+            if (i, art.lang) not in self._matchable:
+                self._matchable[(i, art.lang)] = sum(self.idf[f] for f in sorted(self.features[i])
+                                                     if f in vocab and len(self.postings[f]) <= self.cap)
+            matchable_o = self._matchable[(i, art.lang)]
             r_v, r_o = s / max(1e-9, matchable_v), s / max(1e-9, matchable_o)
             f1 = 2 * r_v * r_o / max(1e-9, r_v + r_o)
             score = 0.85 * f1 + 0.15 * _length_score(art.body, self.originals[i].body) * (1.0 if s > 0 else 0.0)

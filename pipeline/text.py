@@ -25,6 +25,7 @@ def folded_words(text: str) -> list[str]:
     return WORD_RE.findall(fold(text))
 
 
+@lru_cache(maxsize=65_536)
 def normalize_number(token: str) -> str:
     """Canonical form of a number token: '1,000' / '1 000' / '1.000' -> '1000'; '1,5' -> '1.5'."""
     t = token.replace("\u00a0", " ").replace("\u202f", " ")
