@@ -11,7 +11,6 @@ from pathlib import Path
 import luigi
 import polars as pl
 
-
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
