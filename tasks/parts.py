@@ -1,7 +1,7 @@
 """Shard work spread over the cores: a task cuts its shard into parts, the process pool runs one
 part per process, and the task only joins what comes back and writes its target.
 
-Each part function below reads its own inputs from the work files (paths travel to the pool, not
+Each part function below reads its own inputs (corpus or work files: paths travel to the pool, not
 frames or rows), runs one pipeline stage over its part and returns frames — or, for pages, writes
 them. The task process so stays free while the pool works, and reading, auditing and building the
 output frames all run on every core.
