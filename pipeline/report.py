@@ -251,6 +251,11 @@ def _optional_int(value: Any) -> int | None:
         return None
 
 
+def _has_issue(flags: tuple[FlagView, ...]) -> bool:
+    """A row carries an issue when it has a flag other than ``boilerplate``."""
+    return any(f.name != "boilerplate" for f in flags)
+
+
 def _segment_row(seg: Mapping[str, Any], expected_lang: str, show_original: bool, index: int, where: str
                  ) -> tuple[Markup, tuple[FlagView, ...]]:
     """The ``<tr>`` of one segment row of ``segments.parquet``, and its flags.
@@ -262,7 +267,7 @@ def _segment_row(seg: Mapping[str, Any], expected_lang: str, show_original: bool
     block, text = str(seg.get("block") or ""), seg.get("text")
     flags = _flags(seg, f"{where} segment {seg_id if seg_id is not None else '(omission)'}")
     classes = ["seg"] + (["boilerplate"] if block == "boilerplate" else []) + (["omission"] if text is None else [])
-    classes.append("issue" if any(f.name != "boilerplate" for f in flags) else "clean")
+    classes.append("issue" if _has_issue(flags) else "clean")
     classes.extend(f"has-{f.css}" for f in flags)
     anchor = f"seg-{seg_id}" if seg_id is not None else f"omitted-{index}"
     out = [f'<tr class="{escape(" ".join(dict.fromkeys(classes)))}" id="{anchor}">',
@@ -432,7 +437,7 @@ def render_article(
         article=view,
         row_html=[html for html, _ in rows],
         present_flags=present_flags,
-        n_issue_rows=sum(1 for _, flags in rows if any(f.name != "boilerplate" for f in flags)),
+        n_issue_rows=sum(1 for _, flags in rows if _has_issue(flags)),
         show_original=show_original,
         known_flags=KNOWN_FLAGS,
         missing=MISSING,
