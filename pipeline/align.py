@@ -13,6 +13,8 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .config import AlignConfig
 from .text import CODE_RE, fold, folded_words, names, numbers
 
@@ -85,7 +87,6 @@ def similarity_table(vf: list[SegFeatures], of: list[SegFeatures], same_language
     """``similarity`` of every 1:1, 2:1 and 1:2 group at once, as matrices indexed by the first
     variant and first original segment of the group: the same arithmetic, in the same order, as
     ``similarity``, on set sizes and intersections counted by matrix products."""
-    import numpy as np
 
     def incidence(groups: list[list[frozenset[str]]]) -> list[np.ndarray]:
         vocab: dict[str, int] = {}

@@ -395,10 +395,9 @@ def shard_plan(task: TqaTask) -> list[tuple[int, str, tuple[int, ...]]]:
     shard_of_doc = {d.path: s for s, docs in snap.shards.items() for d in docs}
     doc_digest = {d.path: d.digest for d in snap.documents}
     # boilerplate reasons name no corpus-wide counts, so one new page does not touch every shard
-    doc_state = dict(structure.group_by("doc_path").agg(
+    doc_state = {d: text_digest(state) for d, state in structure.group_by("doc_path").agg(
         pl.concat_str("article_id", "seg_id", "block", pl.col("boilerplate_reason").fill_null("-"), separator="|")
-        .str.join("\n")).iter_rows())
-    doc_state = {d: text_digest(state) for d, state in doc_state.items()}
+        .str.join("\n")).iter_rows()}
     art_state: dict[str, list[str]] = {}
     originals: dict[int, set[str]] = {}
     for row in pairs.select("doc_path", "article_id", "role", "lang", "original_article_id",
