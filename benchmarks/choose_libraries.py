@@ -30,7 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sample_text  # noqa: E402
+import sample_text
 
 
 def best_of(fn, repeat: int = 3) -> tuple[float, object]:
@@ -381,7 +381,7 @@ def run_html(seeds: Path, size: int) -> None:
     byte_extractors = dict(EXTRACTORS)
     byte_extractors["selectolax (encoding=True)"] = lambda d: extract_selectolax(d, True)
     samples = [
-        ("utf-8, no meta", "<p>Åsa säger “hej” – även på söndag</p>".encode("utf-8")),
+        ("utf-8, no meta", "<p>Åsa säger “hej” – även på söndag</p>".encode()),
         ("cp1252 + meta", ('<meta charset="windows-1252"><p>Åsa säger “hej” – även på söndag</p>'
                            ).encode("cp1252")),
     ]

@@ -61,6 +61,8 @@ KIND_FLAG = {"untranslated": "untranslated", "partially_translated": "partially_
              "garbled": "garbled", "spun": "garbled", "number_mismatch": "number_mismatch",
              "addition": "addition", "omission": "omission"}
 RUNS = ("manifest", "nomanifest")
+#: report flags counted as another: a synonym-spun paragraph is a kind of garbling
+FLAG_ALIASES = {"spun": "garbled"}
 
 
 # ---------------------------------------------------------------------------
@@ -170,8 +172,8 @@ def read_report(out: Path) -> Report:
             rep.problems.append(f"unreadable summary.json: {exc}")
     else:
         rep.problems.append("missing summary.json")
-    if rep.summary and rep.summary.get("contract") != 1:
-        rep.problems.append(f"contract {rep.summary.get('contract')!r}, expected 1")
+    if rep.summary and rep.summary.get("contract") not in (1, 2):
+        rep.problems.append(f"contract {rep.summary.get('contract')!r}, expected 1 or 2")
     return rep
 
 
@@ -215,7 +217,7 @@ def map_segments(paragraphs: list[str], segments: list[dict]) -> dict[int, list[
             candidates.append(stripped)
         hit = None
         for t in candidates:
-            order = list(range(cursor, len(paras))) + list(range(0, cursor))
+            order = list(range(cursor, len(paras))) + list(range(cursor))
             hit = next((i for i in order if t in paras[i]), None)
             if hit is not None:
                 break
@@ -329,7 +331,7 @@ def score(labels: dict, corpus: Path, rep: Report) -> dict:
             for pi in paras:
                 para_segs.setdefault(pi, []).append(rows[si])
                 flagged.setdefault((d["path"], pi), set()).update(
-                    _as_list(rows[si].get("flags")))
+                    FLAG_ALIASES.get(f, f) for f in _as_list(rows[si].get("flags")))
                 if rows[si].get("text") and rows[si].get("text") == rows[si].get("original_text"):
                     upstream_untranslated.add((d["path"], pi))
         for pi, lab in plabels.get(d["path"], {}).items():

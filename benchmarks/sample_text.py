@@ -41,10 +41,9 @@ WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # Function words that exist in only one of the two languages; used to drop quoted English
 # passages from the Swedish book and the odd untranslated line in the manual pages.
 EN_ONLY = frozenset(
-    "the and of that with this you are was were have has which would they there what when your "
-    "from been their will about".split()
+    ["the", "and", "of", "that", "with", "this", "you", "are", "was", "were", "have", "has", "which", "would", "they", "there", "what", "when", "your", "from", "been", "their", "will", "about"]
 )
-SV_ONLY = frozenset("och att det är som för inte med av till på har den ett jag var också".split())
+SV_ONLY = frozenset(["och", "att", "det", "är", "som", "för", "inte", "med", "av", "till", "på", "har", "den", "ett", "jag", "var", "också"])
 
 
 # --------------------------------------------------------------------------- Debian packages

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -174,15 +174,15 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
     of = [features(t) for t in original]
     table = similarity_table(vf, of, same_language) if n * m <= _DENSE_CELLS else None
 
-    @lru_cache(maxsize=None)
+    @cache
     def vfeat(i: int, k: int) -> SegFeatures:
         return vf[i] if k == 1 else merge(vfeat(i, k - 1), vf[i + k - 1])
 
-    @lru_cache(maxsize=None)
+    @cache
     def ofeat(j: int, k: int) -> SegFeatures:
         return of[j] if k == 1 else merge(ofeat(j, k - 1), of[j + k - 1])
 
-    def sims(di: int, dj: int, pi: int, lo: int, hi: int):  # noqa: ANN202
+    def sims(di: int, dj: int, pi: int, lo: int, hi: int):
         """Similarities of the groups starting at variant ``pi`` and original ``lo..hi``."""
         if pi < 0:
             return None

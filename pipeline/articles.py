@@ -39,18 +39,16 @@ def split_articles(blocks: list[BlockLayout]) -> list[int]:
     return index
 
 
-def document_slugs(paths: list[str]) -> dict[str, str]:
-    """A short, file-name-safe, unique slug per document path."""
-    def slug(path: str) -> str:
-        stem = re.sub(r"\.[A-Za-z0-9]+$", "", path)
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace("/", "__")).strip("-.")[:80] or "doc"
+def document_slug(path: str) -> str:
+    """A short, file-name-safe slug of a document path, unique by a hash of the path: derived from the
+    document alone, so it stays the same when other files come and go (waivers and links keep working)."""
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", path)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace("/", "__")).strip("-.")[:72] or "doc"
+    return f"{slug}-{hashlib.blake2b(path.encode('utf-8', 'surrogateescape'), digest_size=3).hexdigest()}"
 
-    slugs = {p: slug(p) for p in paths}
-    counts = Counter(s.lower() for s in slugs.values())  # 'Intro' and 'intro' collide on some file systems
-    for p, s in slugs.items():
-        if counts[s.lower()] > 1:
-            slugs[p] = f"{s}-{hashlib.blake2b(p.encode(), digest_size=3).hexdigest()}"
-    return slugs
+
+def document_slugs(paths: list[str]) -> dict[str, str]:
+    return {p: document_slug(p) for p in paths}
 
 
 def article_id(doc_slug: str, article_idx: int) -> str:

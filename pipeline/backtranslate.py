@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import polars as pl
+
 from .cache import ModelCache, cache_key
 from .errors import ModelUnavailable
 
@@ -137,14 +139,14 @@ class ArgosBackTranslator:
         self.model_calls = 0  # translate_batch calls on the model, for tests and figures
 
     @cached_property
-    def _translator(self):  # noqa: ANN202
+    def _translator(self):
         import ctranslate2
 
         return ctranslate2.Translator(str(self.package.path / "model"), device=self.device,
                                       intra_threads=self.threads, inter_threads=1)
 
     @cached_property
-    def _tokenizer(self):  # noqa: ANN202
+    def _tokenizer(self):
         if self.package.tokenizer_path.name == "sentencepiece.model":
             import sentencepiece as spm
 
@@ -186,3 +188,31 @@ def back_translate(texts: list[str], translator: ArgosBackTranslator, cache: Mod
     fresh = dict(zip(todo, translator.translate(todo), strict=True)) if todo else {}
     cache.put_many("translation", ((keys[t], v) for t, v in fresh.items()))
     return {t: fresh[t] if t in fresh else cached[keys[t]] for t in unique}
+
+
+BT_SCHEMA = {"lang": pl.String, "text": pl.String, "backtranslation": pl.String}
+
+
+def backtranslation_requests(articles: pl.DataFrame, segments: pl.DataFrame, source_lang: str) -> dict[str, list[str]]:
+    """Distinct body texts of variant articles that are not in the source language, per language.
+
+    ``articles``: the pairing table; ``segments``: structure joined with text."""
+    wanted = articles.filter((pl.col("role") == "variant") & (pl.col("lang") != source_lang)).select(
+        "article_id", "lang")
+    rows = (segments.filter(pl.col("block") != "boilerplate").join(wanted, on="article_id")
+            .select("lang", "text").unique(maintain_order=True))
+    out: dict[str, list[str]] = {}
+    for lang, text in rows.iter_rows():
+        out.setdefault(lang, []).append(text)
+    return out
+
+
+def backtranslate_corpus(requests: dict[str, list[str]], translators: dict, cache: ModelCache) -> pl.DataFrame:
+    """Back-translations of every requested text (``translators``: language -> ArgosBackTranslator;
+    languages without one are left out)."""
+    rows = []
+    for lang, texts in sorted(requests.items()):
+        if lang in translators:
+            done = back_translate(texts, translators[lang], cache)
+            rows += [(lang, t, done[t]) for t in texts if t in done]
+    return pl.DataFrame(rows, schema=BT_SCHEMA, orient="row")

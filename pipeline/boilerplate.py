@@ -1,27 +1,39 @@
-"""Label boilerplate blocks (site chrome, teasers, newsletter boxes), learnt from the corpus itself.
+"""Label boilerplate: what a site wraps around its articles, learnt from the corpus itself.
 
-Nothing is deleted: a block gets a reason, and later stages keep boilerplate out of alignment,
-scores and language flags. The rules, each a reason a person can check:
+Nothing is deleted: a block gets a reason, and later stages keep boilerplate out of the checks.
+Boilerplate is the site's frame, never content that several articles happen to share:
 
 * ``chrome``: HTML inside ``<nav>``, ``<header>``, ``<footer>``, ``<aside>`` or ``<form>``;
-* ``recurring``: a short line found in several documents ("Connect with us", "Source link");
-* ``repeated``: a short line repeated many times in one document ("Continue Reading");
+* ``frame``: a line in the run at the head or the tail of a page that recurs, next to the same
+  neighbour (or the page's edge), across a large share of the site's pages of that language
+  ("Connect with us", a copyright notice): frame comes in blocks; a short line between such lines
+  (a breadcrumb, a page's own "see also" link) belongs to the run;
 * ``teaser``: a link-like line whose lead words recur ("See also  <title>", "Se även  <title>");
-* ``mirrored``: a line at the same place as boilerplate of other documents, of a similar length
-  but in another language ("Ta kontakt med oss" where the others say "Connect with us") —
-  translated chrome.
+* ``repeated``: a short link-like line repeated many times in one page ("Continue Reading");
+* ``mirrored``: a line in the head or tail run of a page where other pages have frame lines, of a
+  similar length but in another language that has no frame of its own in the corpus ("Ta kontakt
+  med oss" where the English pages say "Connect with us") — translated chrome of a lone edition.
+
+Lines a page shares with a page it is paired with (a variant and its original, in any language, by
+the manifest or because they share many long lines) are no evidence of frame: such pages count as one
+family. A title is never boilerplate because of its place alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .config import BoilerplateConfig
 from .text import fold, words
 
 TEASER_RE = re.compile(r"^(\S+(?:[ \u00a0]\S+){0,2})[ \u00a0]{2,}\S")
+_LONG_LINE_WORDS = 6
+_RELATED_MAX_DOCS = 5  # a page, its original and a few variants
+_MAX_GAP = 2  # short unlabelled lines a frame run may hold between two frame lines (deeper is the body)
+_MAX_EDGE_GAP = 4  # … and before its first frame line, at the very edge of the page
 
 
 @dataclass(frozen=True)
@@ -34,75 +46,173 @@ class BlockInfo:
     lang: str | None
 
 
-def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig,
-                      doc_langs: dict[str, str | None] | None = None) -> dict[tuple[str, int], str]:
+CHROME = "page chrome (navigation, header, footer or form)"
+FRAME = "site frame: a line that recurs at the {where} of the site's pages"
+GAP = "site frame: a short line inside the run of frame lines at the {where} of the page"
+REPEATED = "repeated line: a short link-like line repeated {n} times in this page"
+
+
+def families(by_doc: Mapping[str, list[BlockInfo]], related: Mapping[str, str | None],
+             min_shared: float) -> dict[str, str]:
+    """The family of each document: a page, its variants and its original (``related`` maps a page to
+    its original), and pages that share ``min_shared`` of their long lines (near-duplicates)."""
+    parent = {d: d for d in by_doc}
+
+    def find(d: str) -> str:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for doc, original in related.items():
+        if original and doc in parent and original in parent:
+            union(doc, original)
+    long_lines = {d: {fold(b.text) for b in blocks if len(words(b.text)) >= _LONG_LINE_WORDS}
+                  for d, blocks in by_doc.items()}
+    postings: dict[str, list[str]] = defaultdict(list)
+    for d, lines in long_lines.items():
+        for line in lines:
+            postings[line].append(d)
+    # a long line in many pages is the frame's, not evidence that two pages are one text
+    rare = {line for line, docs in postings.items() if len(docs) <= _RELATED_MAX_DOCS}
+    shared: Counter[tuple[str, str]] = Counter()
+    for line in rare:
+        docs = postings[line]
+        for i, a in enumerate(docs):
+            for b in docs[i + 1:]:
+                shared[(a, b)] += 1
+    n_rare = {d: len(lines & rare) for d, lines in long_lines.items()}
+    for (a, b), n in shared.items():
+        if n >= 2 and n >= min_shared * min(n_rare[a], n_rare[b]):
+            union(a, b)
+    return {d: find(d) for d in by_doc}
+
+
+def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs: Mapping[str, str | None] | None = None,
+                      related: Mapping[str, str | None] | None = None) -> dict[tuple[str, int], str]:
     """Reason per boilerplate block, keyed by (doc_path, block_idx). ``blocks`` in document order.
 
-    ``doc_langs`` gives the language of documents the manifest knows; the others get the
-    language most of their blocks are in. A line recurs only among documents of one language:
-    an untranslated paragraph that repeats its English original is not site chrome.
-    """
+    ``doc_langs`` gives the language of the documents the manifest knows (the others get the
+    language most of their text is in); ``related`` maps a document to its original (the manifest)."""
     by_doc: dict[str, list[BlockInfo]] = defaultdict(list)
     for b in blocks:
         by_doc[b.doc_path].append(b)
-    doc_lang = {}
-    for doc, doc_blocks in by_doc.items():
-        langs = Counter(b.lang for b in doc_blocks if b.lang)
-        doc_lang[doc] = (doc_langs or {}).get(doc) or (langs.most_common(1)[0][0] if langs else None)
-    docs_of_line: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+    doc_lang = {doc: (doc_langs or {}).get(doc) or _majority(doc_blocks) for doc, doc_blocks in by_doc.items()}
+    family = families(by_doc, related or {}, cfg.related_min_shared)
+    short = {(b.doc_path, b.block_idx): len(words(b.text)) <= cfg.frame_max_words for b in blocks}
+    keys = {(b.doc_path, b.block_idx): fold(b.text) for b in blocks}
+
+    # a line recurs as frame when it and a neighbour recur together, in that order, across the site:
+    # frame comes in blocks (header, footer), while a line that several texts share sits among
+    # lines of their own; the page's start and end count as neighbours ("Connect with us" opens pages)
+    families_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     repeats: Counter[tuple[str, str]] = Counter()
     teaser_prefixes: Counter[str] = Counter()
-    keys = [fold(b.text) for b in blocks]
-    teasers = [TEASER_RE.match(b.text) for b in blocks]
-    for b, key, m in zip(blocks, keys, teasers, strict=True):
-        docs_of_line[(doc_lang[b.doc_path], key)].add(b.doc_path)
-        repeats[(b.doc_path, key)] += 1
-        if m:
-            teaser_prefixes[fold(m.group(1))] += 1
+    for doc, doc_blocks in by_doc.items():
+        seq = ["\x02", *(keys[(b.doc_path, b.block_idx)] for b in doc_blocks), "\x03"]
+        for a, b in zip(seq, seq[1:]):
+            families_of[(a, b)].add(family[doc])
+        for b in doc_blocks:
+            repeats[(doc, keys[(b.doc_path, b.block_idx)])] += 1
+            if m := TEASER_RE.match(b.text):
+                teaser_prefixes[fold(m.group(1))] += 1
+    families_of_lang: dict[str | None, set[str]] = defaultdict(set)
+    for doc, lang in doc_lang.items():
+        families_of_lang[lang].add(family[doc])
+    neighbours = {}
+    for doc, doc_blocks in by_doc.items():
+        seq = ["\x02", *(keys[(b.doc_path, b.block_idx)] for b in doc_blocks), "\x03"]
+        for i, b in enumerate(doc_blocks, start=1):
+            neighbours[(b.doc_path, b.block_idx)] = ((seq[i - 1], seq[i]), (seq[i], seq[i + 1]))
+
+    def recurring(b: BlockInfo) -> bool:
+        need = max(cfg.frame_min_docs, cfg.frame_min_share * len(families_of_lang[doc_lang[b.doc_path]]))
+        return any(len(families_of.get(pair, ())) >= need for pair in neighbours[(b.doc_path, b.block_idx)])
 
     labels: dict[tuple[str, int], str] = {}
-    for b, key, m in zip(blocks, keys, teasers, strict=True):
-        n_words = len(words(b.text))
-        n_docs = len(docs_of_line[(doc_lang[b.doc_path], key)])
+    for b in blocks:
+        key = (b.doc_path, b.block_idx)
+        m = TEASER_RE.match(b.text)
+        n = repeats[(b.doc_path, keys[key])]
         if b.chrome:
-            labels[(b.doc_path, b.block_idx)] = "page chrome (navigation, header, footer or form)"
+            labels[key] = CHROME
         elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
-            labels[(b.doc_path, b.block_idx)] = (
-                f"link-like teaser: lines led by '{m.group(1)}' recur across the corpus")
-        elif b.text.rstrip().endswith(":"):
-            continue  # a line that introduces what follows is part of the article ("As explained by Meta:")
-        elif n_words <= cfg.recurring_max_words and n_docs >= (
-                cfg.title_min_docs if b.kind == "title" and n_words > 4 else cfg.recurring_min_docs):
-            labels[(b.doc_path, b.block_idx)] = "recurring line: found in other documents of the same language"
-        elif n_words <= cfg.recurring_max_words and repeats[(b.doc_path, key)] >= cfg.within_doc_min_repeats:
-            labels[(b.doc_path, b.block_idx)] = f"repeated line: {repeats[(b.doc_path, key)]} times in this document"
+            labels[key] = f"link-like teaser: lines led by '{m.group(1)}' recur across the corpus"
+        elif short[key] and n >= cfg.within_doc_min_repeats and _link_like(b.text):
+            labels[key] = REPEATED.format(n=n)
 
-    _label_mirrored(by_doc, doc_lang, labels, cfg)
+    for doc_blocks in by_doc.values():
+        for where, seq in (("head", doc_blocks), ("tail", doc_blocks[::-1])):
+            _label_run(seq, where, recurring, short, labels)
+    frame_langs = {b.lang for b in blocks if labels.get((b.doc_path, b.block_idx), "").startswith("site frame")}
+    _label_mirrored(by_doc, labels, frame_langs, cfg)
     return labels
 
 
-def _label_mirrored(by_doc: dict[str, list[BlockInfo]], doc_lang: dict[str, str | None],
-                    labels: dict[tuple[str, int], str], cfg: BoilerplateConfig) -> None:
-    """Translated chrome: blocks at the head or tail of a page, where other pages have boilerplate."""
+def _majority(blocks: list[BlockInfo]) -> str | None:
+    chars: Counter[str] = Counter()
+    for b in blocks:
+        if b.lang:
+            chars[b.lang] += len(b.text)
+    return chars.most_common(1)[0][0] if chars else None
+
+
+def _link_like(text: str) -> bool:
+    """A line that reads like a link or a button: no sentence punctuation at its end."""
+    return not text.rstrip().endswith((".", ":", ";", "?", "!", ","))
+
+
+def _label_run(seq: list[BlockInfo], where: str, recurring, short: dict, labels: dict) -> None:
+    """Label the frame run at one end of a page: recurring lines, page chrome and teasers, with up to
+    ``_MAX_GAP`` short non-title lines between two of them (``_MAX_EDGE_GAP`` at the very edge: a
+    breadcrumb, a page's own "see also" links). The run ends where more come first, or a long line or
+    a title that is none of these. A recurring title belongs to the run but vouches for no line
+    around it (section headings recur in documents of a kind without being any site's frame)."""
+    gap: list[BlockInfo] = []
+    limit = _MAX_EDGE_GAP
+    for b in seq:
+        key = (b.doc_path, b.block_idx)
+        if key in labels or recurring(b):
+            if key not in labels:
+                labels[key] = FRAME.format(where=where)
+            if b.kind != "title":
+                for g in gap:
+                    labels[(g.doc_path, g.block_idx)] = GAP.format(where=where)
+                gap, limit = [], _MAX_GAP
+        elif short[key] and b.kind != "title" and len(gap) < limit and not b.text.rstrip().endswith(":"):
+            gap.append(b)
+        else:
+            return
+
+
+def _label_mirrored(by_doc: dict[str, list[BlockInfo]], labels: dict[tuple[str, int], str],
+                    frame_langs: set[str | None], cfg: BoilerplateConfig) -> None:
+    """Translated chrome of a lone edition: blocks at the head or tail of a page, where other pages
+    have boilerplate in another language, in a language without frame lines of its own."""
     for from_end in (False, True):
         # position -> template line -> [order of first sight, {language: how many pages have it there}],
-        # from the runs of recurring boilerplate that open (or close) every page
+        # from the runs of boilerplate that open (or close) every page
         template: dict[int, dict[str, list]] = defaultdict(dict)
         for doc_blocks in by_doc.values():
             seq = list(reversed(doc_blocks)) if from_end else doc_blocks
             for pos, b in enumerate(seq):
-                if (b.doc_path, b.block_idx) not in labels or not labels[(b.doc_path, b.block_idx)].startswith(
-                        ("recurring", "repeated", "page chrome")):
+                if (b.doc_path, b.block_idx) not in labels:
                     break
                 line = template[pos].setdefault(b.text, [len(template[pos]), Counter()])
-                line[1][b.lang or doc_lang.get(b.doc_path)] += 1
+                line[1][b.lang] += 1
         for doc_blocks in by_doc.values():
             seq = list(reversed(doc_blocks)) if from_end else doc_blocks
             for pos, b in enumerate(seq):
                 key = (b.doc_path, b.block_idx)
                 if key in labels:
                     continue
-                # a page's own template lines sit before its first unlabelled block: all are other pages'
+                if b.lang in frame_langs or (b.kind == "title" and len(words(b.text)) > 4):
+                    break
                 example = _mirrored_line(b, template.get(pos, {}), cfg)
                 if example is None:
                     break

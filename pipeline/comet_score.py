@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import polars as pl
+
 from .cache import ModelCache, cache_key
 from .errors import ModelUnavailable
 
@@ -100,7 +102,7 @@ class CometScorer:
         self.model_calls = 0
 
     @cached_property
-    def _comet(self):  # noqa: ANN202
+    def _comet(self):
         quiet_comet()
         try:
             import torch
@@ -159,3 +161,22 @@ def comet_scores(items: list[dict[str, str]], scorer: CometScorer, cache: ModelC
     fresh = dict(zip(todo, scorer.predict(list(todo.values())), strict=True)) if todo else {}
     cache.put_many("comet", ((k, json.dumps(v)) for k, v in fresh.items()))
     return [fresh[k] if k in fresh else float(json.loads(cached[k])) for k in keys]
+
+
+def comet_requests(segments: pl.DataFrame, reference_free: bool) -> pl.DataFrame:
+    """One COMET item per aligned group: reference-based (src = variant, mt = back-translation,
+    ref = original) for back-translated groups; QE (src = original, mt = variant) for every
+    paired group. ``segments``: scored rows. Columns: article_id, align_group, src, mt, ref."""
+    groups = (segments.filter(pl.col("align_group").is_not_null() & pl.col("text").is_not_null()
+                              & pl.col("original_text").is_not_null() & (pl.col("alignment") != "boilerplate"))
+              .group_by("article_id", "align_group", maintain_order=True)
+              .agg(pl.col("text").str.join(" ").alias("variant"),
+                   pl.col("backtranslation").drop_nulls().str.join(" ").alias("bt"),
+                   pl.col("backtranslation").null_count().alias("missing_bt"),
+                   pl.col("original_text").first().alias("original")))
+    if reference_free:
+        return groups.select("article_id", "align_group", pl.col("original").alias("src"),
+                             pl.col("variant").alias("mt"), pl.lit("").alias("ref"))
+    return groups.filter(pl.col("missing_bt") == 0).select(
+        "article_id", "align_group", pl.col("variant").alias("src"), pl.col("bt").alias("mt"),
+        pl.col("original").alias("ref"))

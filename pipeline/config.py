@@ -1,145 +1,184 @@
-"""Frozen configuration of each stage.
+"""The settings of each stage, one frozen dataclass per ``luigi.cfg`` section.
 
-``tasks.config`` builds these from the ``luigi.cfg`` sections of the same names; the defaults here
-are only what the dataclasses fall back to in library use and tests. Every value is validated on
-construction, so a bad threshold stops the run before any work, naming the key and the value.
+``tasks.config`` reads the sections of the same names (``[tqa]``, ``[extract]``, …) into these
+classes by keyword; the defaults here are what ``luigi.cfg`` ships with. Every value is validated on
+construction (``pipeline.settings``), so a bad value stops the run before any work, naming the
+section, the key, the value and what is allowed. The ``[flags]`` section is not here: each detector
+declares its own thresholds (``pipeline.detectors``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigurationError
-
-FLAG_NAMES = (
-    "untranslated",
-    "partially_translated",
-    "garbled",
-    "omission",
-    "addition",
-    "number_mismatch",
-    "term_violation",
-    "boilerplate",
-)
+from .settings import Settings, setting
 
 
-def _check_range(section: str, obj: object, lo: float, hi: float, *names: str) -> None:
-    for name in names:
-        value = getattr(obj, name)
-        if not (lo <= value <= hi):
-            raise ConfigurationError(f"[{section}] {name} = {value!r}: must be between {lo} and {hi}")
+@lru_cache(maxsize=1)
+def lingua_languages() -> frozenset[str]:
+    """ISO 639-1 codes of the languages lingua can identify."""
+    from lingua import Language
+
+    return frozenset(lang.iso_code_639_1.name.lower() for lang in Language.all())
 
 
-@dataclass(frozen=True)
-class ExtractConfig:
-    max_file_mb: float = 10.0
-    title_max_words: int = 20
-    fallback_encodings: tuple[str, ...] = ("cp1252",)
+def _language(value: str) -> str | None:
+    if value not in lingua_languages():
+        return ("not an ISO 639-1 language code that the language identifier knows "
+                "(e.g. en, sv, de, fr, ja; lower case)")
+    return None
 
-    def __post_init__(self) -> None:
-        _check_range("extract", self, 0.001, 10_000, "max_file_mb")
-        _check_range("extract", self, 1, 200, "title_max_words")
+
+def _languages(values: tuple[str, ...]) -> str | None:
+    bad = [v for v in values if v not in lingua_languages()]
+    if bad:
+        return f"{', '.join(map(repr, bad))}: not ISO 639-1 codes the language identifier knows (e.g. en, sv, de)"
+    return None
 
 
 @dataclass(frozen=True)
-class LangIdConfig:
-    languages: tuple[str, ...] = ("en", "sv")
-    min_letters: int = 4
-    span_min_words: int = 8
-    span_fold_words: int = 4
-
-    def __post_init__(self) -> None:
-        if len(self.languages) < 2:
-            raise ConfigurationError(f"[langid] languages = {','.join(self.languages)!r}: name at least two")
-        _check_range("langid", self, 1, 100, "min_letters", "span_min_words", "span_fold_words")
+class TqaConfig(Settings, section="tqa"):
+    source_lang: str = setting("en", "language of the originals (ISO 639-1)", check=_language)
+    shard_docs: int = setting(64, "documents per shard; the shard count is the power of two nearest "
+                                  "documents / shard_docs", lo=1, hi=1_000_000)
+    processes: int = setting(0, "processes that extract, score and render the parts of a shard; 0: one per core",
+                             lo=0, hi=1024)
+    work_dir: str = setting("", "work files; empty: REPORT_DIR/.tqa. Must be tqa's own folder, outside the corpus")
 
 
 @dataclass(frozen=True)
-class BoilerplateConfig:
-    recurring_min_docs: int = 2
-    recurring_max_words: int = 12
-    title_min_docs: int = 3
-    within_doc_min_repeats: int = 3
-    teaser_min_repeats: int = 2
-    mirror_max_length_ratio: float = 2.5
-
-    def __post_init__(self) -> None:
-        _check_range("boilerplate", self, 2, 1_000_000, "recurring_min_docs", "title_min_docs",
-                     "within_doc_min_repeats", "teaser_min_repeats")
-        _check_range("boilerplate", self, 1, 1000, "recurring_max_words")
-        _check_range("boilerplate", self, 1.0, 100.0, "mirror_max_length_ratio")
+class ExtractConfig(Settings, section="extract"):
+    max_file_mb: float = setting(10.0, "larger files are reported and skipped", lo=0.001, hi=10_000)
+    title_max_words: int = setting(20, "a standalone line of plain text with at most this many words can be a "
+                                       "title", lo=1, hi=200)
+    fallback_encodings: tuple[str, ...] = setting(("cp1252",), "tried in this order when a file is not UTF-8")
+    max_depth: int = setting(512, "HTML/Markdown nested deeper than this is reported and skipped", lo=8,
+                             hi=100_000)
+    max_seconds: float = setting(20.0, "time budget for extracting one file", lo=0.1, hi=3600)
+    follow_links: bool = setting(False, "follow symbolic links that stay inside the corpus (links that leave it "
+                                        "are never followed)")
 
 
 @dataclass(frozen=True)
-class PairConfig:
-    source_lang: str = "en"
-    min_score: float = 0.25
-    min_margin: float = 0.05
-    target_min_share: float = 0.2
-    same_lang_min_similarity: float = 0.85
-
-    def __post_init__(self) -> None:
-        _check_range("pair", self, 0.0, 1.0, "min_score", "min_margin", "target_min_share",
-                     "same_lang_min_similarity")
-
-
-@dataclass(frozen=True)
-class AlignConfig:
-    gap_cost: float = 0.25
-    merge_cost: float = 0.15
-    band: int = 8
-
-    def __post_init__(self) -> None:
-        _check_range("align", self, 0.0, 1.0, "gap_cost", "merge_cost")
-        _check_range("align", self, 1, 10_000, "band")
+class LangIdConfig(Settings, section="langid"):
+    languages: tuple[str, ...] = setting((), "optional: the languages segments are identified among. Empty: "
+                                             "the languages the audit finds in the corpus, plus the manifest's "
+                                             "and the source language", check=_languages)
+    survey_min_letters: int = setting(40, "blocks of at least this many letters are sampled to find the "
+                                          "corpus's languages", lo=10, hi=10_000)
+    survey_samples: int = setting(4, "long blocks sampled per document (besides its first and last lines) to "
+                                        "find the corpus's languages", lo=1, hi=1000)
+    survey_min_votes: int = setting(2, "a language is found when this many sampled blocks of one document, and "
+                                       "a fifth of them, are in it", lo=1, hi=1000)
+    survey_min_confidence: float = setting(0.7, "a sampled block votes for its language with this confidence",
+                                           lo=0.0, hi=1.0)
+    min_letters: int = setting(4, "segments with fewer letters get no language", lo=1, hi=100)
+    span_min_words: int = setting(8, "segments of at least this many words are checked for language spans",
+                                  lo=1, hi=100)
+    span_fold_words: int = setting(4, "language spans shorter than this many words join their neighbour", lo=1,
+                                   hi=100)
 
 
 @dataclass(frozen=True)
-class FlagConfig:
-    source_lang: str = "en"
-    min_words: int = 4
-    min_lang_confidence: float = 0.5
-    partial_min_span_words: int = 3
-    partial_min_copied_words: int = 5
-    garbled_max_chrf: float = 30.0
-    garbled_max_similarity: float = 0.08
-    spun_min_substitutions: int = 1
-    fuzzy_term_min_skeleton: int = 3
-    garbled_max_comet: float = 0.3
-
-    def __post_init__(self) -> None:
-        _check_range("flags", self, 1, 1000, "min_words", "partial_min_span_words", "partial_min_copied_words",
-                     "spun_min_substitutions", "fuzzy_term_min_skeleton")
-        _check_range("flags", self, 0.0, 1.0, "min_lang_confidence", "garbled_max_similarity", "garbled_max_comet")
-        _check_range("flags", self, 0.0, 100.0, "garbled_max_chrf")
+class BoilerplateConfig(Settings, section="boilerplate"):
+    frame_min_share: float = setting(0.3, "a line is site frame when it recurs at the head or tail of at least "
+                                          "this share of the pages of its language", lo=0.0, hi=1.0)
+    frame_min_docs: int = setting(2, "… and in at least this many unrelated pages", lo=2, hi=1_000_000)
+    frame_max_words: int = setting(12, "short lines between frame lines (at most this many words) join the "
+                                       "frame", lo=1, hi=1000)
+    within_doc_min_repeats: int = setting(3, "a short line repeated this often in one page is boilerplate "
+                                             "('Continue Reading')", lo=2, hi=1_000_000)
+    teaser_min_repeats: int = setting(2, "link-like lines whose lead words recur this often are teasers", lo=2,
+                                      hi=1_000_000)
+    mirror_max_length_ratio: float = setting(2.5, "translated chrome mirrors a frame line of at most this length "
+                                                  "ratio", lo=1.0, hi=100.0)
+    related_min_shared: float = setting(0.3, "pages sharing this share of their long lines are one family (a page "
+                                             "and its variant): lines they share are no evidence of frame",
+                                        lo=0.0, hi=1.0)
 
 
 @dataclass(frozen=True)
-class ModelsConfig:
-    """Where the model stages find their models, and how they run them.
+class PairConfig(Settings, section="pair"):
+    min_score: float = setting(0.25, "a variant is paired only when its best original scores at least this",
+                               lo=0.0, hi=1.0)
+    min_margin: float = setting(0.05, "… and beats the next original by this margin", lo=0.0, hi=1.0)
+    target_min_share: float = setting(0.2, "a page is in a language when that language holds this share of its "
+                                           "body", lo=0.0, hi=1.0)
+    same_lang_min_similarity: float = setting(0.85, "same-language pages at least this similar (word overlap) "
+                                                   "are a variant and its original", lo=0.0, hi=1.0)
 
-    ``comet_model`` / ``comet_qe_model``: a checkpoint folder, or the name of one installed under
-    ``dir/comet``; empty means the one installed model of that kind, if there is exactly one.
-    """
 
-    dir: str = "~/.cache/tqa/models"
-    argos_packages_dir: str = ""
-    comet_model: str = ""
-    comet_qe_model: str = ""
-    device: str = "auto"
-    threads: int = 0
-    translate_batch_size: int = 64
-    beam_size: int = 4
-    comet_batch_size: int = 32
-    cache: str = ""
+@dataclass(frozen=True)
+class AlignConfig(Settings, section="align"):
+    gap_cost: float = setting(0.25, "cost of leaving a segment unaligned", lo=0.0, hi=1.0)
+    merge_cost: float = setting(0.15, "cost of a 2:1 or 1:2 group", lo=0.0, hi=1.0)
+    band: int = setting(8, "how far (in segments) the alignment may stray from the diagonal", lo=1, hi=10_000)
 
-    def __post_init__(self) -> None:
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ConfigurationError(f"[models] device = {self.device!r}: must be auto, cpu or cuda")
-        _check_range("models", self, 0, 1024, "threads")
-        _check_range("models", self, 1, 100_000, "translate_batch_size", "comet_batch_size")
-        _check_range("models", self, 1, 64, "beam_size")
+
+VERDICTS = ("pass", "fail", "unverified", "reference")
+
+
+def _fail_on(value: Mapping[str, float]) -> str | None:
+    # the flag names are checked against the detector registry by ``judge.check_gate``
+    for key, share in value.items():
+        flag, _, lang = key.partition("@")
+        if lang and lang not in lingua_languages():
+            return f"{key!r}: {lang!r} is not a language code (write flag@lang:share, e.g. garbled@de:0.3)"
+        if not 0.0 <= share <= 1.0:
+            return f"{key}:{share}: the share must be between 0 and 1"
+    return None
+
+
+def _stages(value: tuple[str, ...]) -> str | None:
+    bad = [v for v in value if v not in ("backtranslate", "comet", "fluency")]
+    return f"{', '.join(bad)}: not a model stage (backtranslate, comet, fluency)" if bad else None
+
+
+@dataclass(frozen=True)
+class GateConfig(Settings, section="gate"):
+    """``fail_on`` maps a flag (or ``flag@lang`` for one language) to the share of an article's body
+    segments above which the article fails; 0 fails it on the first such segment."""
+
+    fail_on: dict[str, float] = setting(
+        {"untranslated": 0.0, "partially_translated": 0.0, "garbled": 0.0, "spun": 0.1, "omission": 0.0,
+         "addition": 0.25, "number_mismatch": 0.0, "term_violation": 0.0},
+        "flag:share pairs (flag@lang:share for one language): an article fails when more than that share of its "
+        "body segments carry the flag (0: any)", check=_fail_on)
+    fail_on_errors: bool = setting(True, "the run fails when a file could not be audited")
+    unverified: str = setting("warn", "what a variant that could not be checked against an original does to the "
+                                      "run: warn (the run can pass) or fail", choices=("warn", "fail"))
+    required_stages: tuple[str, ...] = setting((), "model stages a variant needs to be verified; when one was "
+                                                   "skipped its variants are unverified", check=_stages)
+    waivers: str = setting("", "CSV of waived findings (scope,flag,reason,expires); relative to the working "
+                               "folder")
+
+    def threshold(self, flag: str, lang: str | None) -> float | None:
+        """The share above which ``flag`` fails an article in ``lang``; None when the flag does not gate."""
+        if lang and f"{flag}@{lang}" in self.fail_on:
+            return self.fail_on[f"{flag}@{lang}"]
+        return self.fail_on.get(flag)
+
+
+@dataclass(frozen=True)
+class ModelsConfig(Settings, section="models"):
+    """Where the model stages find their models, and how they run them."""
+
+    dir: str = setting("~/.cache/tqa/models", "installed models (argos/, comet/) and the translation and score "
+                                              "cache (cache.sqlite)")
+    argos_packages_dir: str = setting("", "an existing Argos packages folder (default: DIR/argos)")
+    comet_model: str = setting("", "a COMET checkpoint folder or the name of one under DIR/comet; empty: the one "
+                                   "installed, if only one")
+    comet_qe_model: str = setting("", "a reference-free COMET checkpoint, as comet_model")
+    device: str = setting("auto", "auto picks a GPU when there is one", choices=("auto", "cpu", "cuda"))
+    threads: int = setting(0, "CPU threads of the model stages; 0: the libraries' default", lo=0, hi=1024)
+    translate_batch_size: int = setting(64, "segments per translation batch", lo=1, hi=100_000)
+    beam_size: int = setting(4, "beam size of the back-translation", lo=1, hi=64)
+    comet_batch_size: int = setting(32, "items per COMET batch", lo=1, hi=100_000)
+    cache: str = setting("", "the model-output cache (default: DIR/cache.sqlite)")
 
     @property
     def root(self) -> Path:
@@ -158,35 +197,12 @@ class ModelsConfig:
         return Path(self.cache).expanduser() if self.cache else self.root / "cache.sqlite"
 
 
-@dataclass(frozen=True)
-class GateConfig:
-    """``fail_on`` maps a flag to the share of an article's body segments above which it fails.
-
-    A share of 0 fails the article on the first such segment.
-    """
-
-    fail_on: dict[str, float] = field(default_factory=lambda: {
-        "untranslated": 0.2, "partially_translated": 0.2, "garbled": 0.2, "omission": 0.25,
-        "addition": 0.25, "number_mismatch": 0.1, "term_violation": 0.0})
-    fail_on_errors: bool = True
-
-    def __post_init__(self) -> None:
-        for flag, share in self.fail_on.items():
-            if flag not in FLAG_NAMES or flag == "boilerplate":
-                raise ConfigurationError(f"[gate] fail_on names {flag!r}: not a flag tqa raises "
-                                         f"(one of {', '.join(FLAG_NAMES[:-1])})")
-            if not 0.0 <= share <= 1.0:
-                raise ConfigurationError(f"[gate] fail_on {flag}:{share}: the share must be between 0 and 1")
+#: The sections this module defines, by name (``[flags]`` comes from the detector registry).
+SECTIONS: dict[str, type[Settings]] = {c.section: c for c in (
+    TqaConfig, ExtractConfig, LangIdConfig, BoilerplateConfig, PairConfig, AlignConfig, GateConfig, ModelsConfig)}
 
 
-def describe(cfg: object) -> str:
-    """Stable one-line text of a config object, for signatures and cache keys."""
-    parts = []
-    for f in fields(cfg):  # type: ignore[arg-type]
-        value = getattr(cfg, f.name)
-        if isinstance(value, dict):
-            value = ",".join(f"{k}:{v}" for k, v in sorted(value.items()))
-        elif isinstance(value, tuple):
-            value = ",".join(map(str, value))
-        parts.append(f"{f.name}={value}")
-    return f"{type(cfg).__name__}(" + ";".join(parts) + ")"
+def check_source_in(languages: tuple[str, ...], source_lang: str) -> None:
+    if languages and len(set(languages) | {source_lang}) < 2:
+        raise ConfigurationError(f"[langid] languages = {','.join(languages)!r}: name at least one language "
+                                 f"besides the source language {source_lang!r}, or leave it empty")

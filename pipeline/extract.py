@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
 from .config import ExtractConfig
+from .discover import Document, InputProblem
 from .errors import InputError
+from .frames import EXTRACT_SCHEMA
 from .text import CLOSING_QUOTES, OPENING_QUOTES, words
 
 BULLET_RE = re.compile(r"^\s*(?:[•·▪‣◦\-*–]|\d{1,3}[.)])\s+")
@@ -180,7 +184,7 @@ def _html_blocks(html: str) -> list[Block]:
             blocks.append(Block(kind, text, state["new_section"], chrome))
             state["new_section"] = False
 
-    def walk(node, kind: str, chrome: bool, in_quote: bool) -> None:  # noqa: ANN001
+    def walk(node, kind: str, chrome: bool, in_quote: bool) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
@@ -247,7 +251,7 @@ def _markdown_blocks(md: str) -> list[Block]:
     return blocks
 
 
-def _inline_text(tok) -> str:  # noqa: ANN001
+def _inline_text(tok) -> str:
     if tok.type in ("text", "code_inline"):
         return tok.content
     if tok.type in ("softbreak", "hardbreak"):
@@ -255,3 +259,42 @@ def _inline_text(tok) -> str:  # noqa: ANN001
     if tok.type == "image":
         return ""
     return ""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    document: Document
+    data: bytes
+    lang_hint: str  # language to segment with: the manifest's, else the source language
+
+
+def extract_documents(files: list[SourceFile], cfg: ExtractConfig) -> tuple[pl.DataFrame, list[InputProblem]]:
+    """Decode, extract blocks and segment sentences; one problem per file that cannot be audited.
+
+    Returns the segments (``frames.EXTRACT_SCHEMA``) of every file that could be read."""
+    from .segment import segment_block
+
+    rows: dict[str, list] = {k: [] for k in EXTRACT_SCHEMA}
+    problems: list[InputProblem] = []
+    for f in files:
+        doc = f.document
+        try:
+            decoded = decode(f.data, cfg)
+            blocks = extract_blocks(decoded.text, doc.kind, cfg)
+        except InputError as exc:
+            problems.append(InputProblem(doc.path, str(exc)))
+            continue
+        except Exception as exc:  # a parser crash on one file must not stop the corpus
+            problems.append(InputProblem(doc.path, f"cannot extract text ({type(exc).__name__}: {exc})"))
+            continue
+        if decoded.warning:
+            problems.append(InputProblem(doc.path, decoded.warning, "warning"))
+        if not blocks:
+            problems.append(InputProblem(doc.path, "no text found (markup only?)"))
+            continue
+        for b_idx, block in enumerate(blocks):
+            for s_idx, sent in enumerate(segment_block(block.kind, block.text, f.lang_hint)):
+                for key, value in zip(EXTRACT_SCHEMA, (doc.path, b_idx, block.kind, block.new_section,
+                                                       block.chrome, s_idx, sent), strict=True):
+                    rows[key].append(value)
+    return pl.DataFrame(rows, schema=EXTRACT_SCHEMA), problems

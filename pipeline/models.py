@@ -202,7 +202,7 @@ def plan(cfg: ModelsConfig, source_lang: str) -> ModelPlan:
 _LOADED: dict[tuple, object] = {}
 
 
-def translator_for(pkg: ArgosPackage, cfg: ModelsConfig):  # noqa: ANN201
+def translator_for(pkg: ArgosPackage, cfg: ModelsConfig):
     """The process's one translator for a package (loaded on first use, reused by every task)."""
     from .backtranslate import ArgosBackTranslator
 
@@ -212,7 +212,7 @@ def translator_for(pkg: ArgosPackage, cfg: ModelsConfig):  # noqa: ANN201
     return _LOADED[key]
 
 
-def comet_scorer_for(model: CometModel, cfg: ModelsConfig):  # noqa: ANN201
+def comet_scorer_for(model: CometModel, cfg: ModelsConfig):
     from .comet_score import CometScorer
 
     key = ("comet", str(model.path), cfg.device, cfg.comet_batch_size)

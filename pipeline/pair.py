@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import polars as pl
+
 from .config import PairConfig
+from .frames import ARTICLE_SCHEMA
 from .text import CODE_RE, fold, folded_words, names, numbers
 
 
@@ -106,8 +110,8 @@ class _Index:
         return out
 
 
-def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str | None],
-                  cfg: PairConfig) -> tuple[dict[str, str], dict[str, Pairing]]:
+def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, str | None],
+                  cfg: PairConfig, source_lang: str) -> tuple[dict[str, str], dict[str, Pairing]]:
     """Role ('original' | 'variant') and pairing of every article, keyed by article id.
 
     ``manifest_original`` maps the documents the manifest lists to their original document (or
@@ -117,10 +121,10 @@ def pair_articles(articles: list[ArticleText], manifest_original: dict[str, str 
     for a in articles:
         if a.role:
             role[a.article_id] = a.role
-        elif a.doc_path in manifest_original and manifest_original[a.doc_path]:
+        elif manifest_original.get(a.doc_path):
             role[a.article_id] = "variant"
         else:
-            role[a.article_id] = "original" if a.lang == cfg.source_lang else "variant"
+            role[a.article_id] = "original" if a.lang == source_lang else "variant"
 
     auto = [a for a in articles if a.doc_path not in manifest_original]
     _find_same_language_variants(auto, articles, role, cfg)
@@ -221,3 +225,26 @@ def _mean_log_freq(ws: set[str], freq: Counter[str]) -> float:
     if not ws:
         return float("inf")
     return sum(math.log(freq[w] + 1) for w in ws) / len(ws)
+
+
+def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_original: Mapping[str, str | None],
+                manifest_role: Mapping[str, str | None], cfg: PairConfig, source_lang: str) -> pl.DataFrame:
+    """``articles`` with role and pairing columns. ``segments``: structure joined with text."""
+    body = (segments.filter(pl.col("block") != "boilerplate")
+            .group_by("article_id", maintain_order=True)
+            .agg(pl.col("text").filter(pl.col("block") == "title").first().alias("title"),
+                 pl.col("text").str.join(" ").alias("body")))
+    texts = {r[0]: (r[1] or "", r[2] or "") for r in body.iter_rows()}
+    items = [ArticleText(a["article_id"], a["doc_path"], a["position"], a["lang"], manifest_role.get(a["doc_path"]),
+                         *texts.get(a["article_id"], ("", "")))
+             for a in articles.iter_rows(named=True)]
+    roles, pairs = pair_articles(items, manifest_original, cfg, source_lang)
+    ids = articles["article_id"].to_list()
+    return articles.with_columns(
+        pl.Series("role", [roles[i] for i in ids], dtype=pl.String),
+        pl.Series("original_article_id", [pairs[i].original_article_id for i in ids], dtype=pl.String),
+        pl.Series("original_path", [pairs[i].original_path for i in ids], dtype=pl.String),
+        pl.Series("pair_score", [pairs[i].score for i in ids], dtype=pl.Float64),
+        pl.Series("pair_method", [pairs[i].method for i in ids], dtype=pl.String),
+        pl.Series("pair_reason", [pairs[i].reason for i in ids], dtype=pl.String),
+    ).select(list(ARTICLE_SCHEMA))

@@ -35,7 +35,7 @@ class LexicalScorer:
     """sacrebleu's BLEU (sentence: effective order; corpus: standard), chrF++ and TER."""
 
     @cached_property
-    def _metrics(self):  # noqa: ANN202
+    def _metrics(self):
         from sacrebleu.metrics import BLEU, CHRF, TER
 
         return {"sentence_bleu": BLEU(effective_order=True), "bleu": BLEU(), "chrf": CHRF(word_order=2),

@@ -15,14 +15,38 @@ OPENING_QUOTES = "“\"«„"
 CLOSING_QUOTES = "”\"»"
 
 
+# Scripts written without spaces between words: a run of them counts as one word per two characters
+# (about the length of a Japanese or Chinese word), so word counts and overlaps mean the same in any script.
+UNSPACED_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff"
+                         "\u1000-\u109f\u1780-\u17ff\uff66-\uff9f]+")
+
+
+def _chunked(found: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in found:
+        if UNSPACED_RE.search(w):
+            for part in re.split(f"({UNSPACED_RE.pattern})", w):
+                if not part:
+                    continue
+                if UNSPACED_RE.fullmatch(part):
+                    out.extend(part[i:i + 2] for i in range(0, len(part), 2))
+                elif WORD_RE.fullmatch(part):
+                    out.append(part)
+        else:
+            out.append(w)
+    return out
+
+
 def words(text: str) -> list[str]:
-    """Alphabetic words of ``text`` (apostrophes and hyphens inside a word kept)."""
-    return WORD_RE.findall(text)
+    """Alphabetic words of ``text`` (apostrophes and hyphens inside a word kept); text in a script
+    written without spaces (Japanese, Chinese, Thai…) gives one word per two characters."""
+    found = WORD_RE.findall(text)
+    return found if text.isascii() or not UNSPACED_RE.search(text) else _chunked(found)
 
 
 def folded_words(text: str) -> list[str]:
     """``words`` of ``fold(text)``: one normalization per text instead of one per word."""
-    return WORD_RE.findall(fold(text))
+    return words(fold(text))
 
 
 @lru_cache(maxsize=65_536)
@@ -47,17 +71,32 @@ _NAME_TOKEN_RE = re.compile(r"[^\W\d_][\w'’\-]*|[.!?:]")
 
 
 def names(text: str) -> set[str]:
-    """Capitalised words that are not the first word of a sentence (brands, people, places)."""
+    """Capitalised words that are not the first word of a sentence (brands, people, places).
+
+    In Title Case text ("ByteDance Adds Restrictions on Access to TikTok Data") capitals say nothing
+    of names: there only words with a capital inside ("TikTok"), a digit or all capitals count."""
     found: set[str] = set()
     sentence_start = True
-    for tok in _NAME_TOKEN_RE.findall(text):
+    tokens = _NAME_TOKEN_RE.findall(text)
+    title_case = _is_title_case(tokens)
+    for tok in tokens:
         if tok in ".!?:":
             sentence_start = True
             continue
-        if not sentence_start and not tok.islower() and any(c.isupper() for c in tok):  # "Meta", "TikTok"
+        if title_case:
+            if any(c.isupper() for c in tok[1:]) or any(c.isdigit() for c in tok):
+                found.add(tok)
+        elif not sentence_start and not tok.islower() and any(c.isupper() for c in tok):  # "Meta", "TikTok"
             found.add(tok)
         sentence_start = False
     return found
+
+
+def _is_title_case(tokens: list[str]) -> bool:
+    long_words = [t for t in tokens if len(t) >= 4 and t[0].isalpha()]
+    if len(long_words) < 3:
+        return False
+    return sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words)
 
 
 CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+|<[^>\s]+>)")
@@ -66,6 +105,24 @@ CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.
 def prose(text: str) -> str:
     """``text`` without URLs, e-mail addresses, command options and paths."""
     return CODE_RE.sub(" ", URL_RE.sub(" ", text))
+
+
+def mask_code(text: str) -> str:
+    """``text`` with URLs, e-mail addresses, command options and paths blanked out by as many spaces:
+    what ``prose`` removes, with every other character where it was."""
+    for pattern in (URL_RE, CODE_RE):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+_SINGLE_QUOTED_RE = re.compile(r"(?<!\w)'[^'\n]{1,80}'(?!\w)|‘[^’\n]{1,80}’")
+
+
+def mask_quotes(text: str) -> str:
+    """``text`` with quoted passages (double and single quotes) blanked out by as many spaces."""
+    for pattern in (QUOTE_SPAN_RE, _SINGLE_QUOTED_RE):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 def strip_quotes(text: str) -> str:
@@ -112,16 +169,25 @@ def skeleton(text: str) -> str:
     """Consonant skeleton of a word or phrase, for spotting altered brand names.
 
     'TikTok' and 'Tick tack' both give 'tktk'; 'YouTube' and 'You Tube' both give 'ytb'.
-    The first letter is kept even when it is a vowel ('Instagram' -> 'instgrm').
+    The first letter is kept even when it is a vowel ('Instagram' -> 'instgrm'). Letters of any
+    script count ('Тикток' -> 'ткток').
     """
-    t = fold(text)
-    t = re.sub(r"[^a-z]", "", t)
+    t = "".join(c for c in fold(text) if c.isalpha())
     if not t:
         return ""
     t = t.replace("ph", "f").replace("ck", "k").replace("c", "k").replace("q", "k").replace("x", "ks")
-    head, rest = t[0], re.sub(r"[aeiouy]", "", t[1:])
+    # vowels of the Latin, Greek and Cyrillic alphabets drop out; other scripts keep every letter
+    head, rest = t[0], re.sub(r"[aeiouyαεηιουωаеиоуыэюяё]", "", t[1:])
     out = [head]
     for ch in rest:
         if ch != out[-1]:
             out.append(ch)
     return "".join(out)
+
+
+def content_words(text: str, glossary: tuple[str, ...] = ()) -> list[str]:
+    """Words that tell a language: outside quotes, URLs and code, not names, placeholders
+    (``FILE``) or glossary terms."""
+    stripped = prose(strip_quotes(text))
+    skip = {fold(n) for n in names(stripped)} | {fold(t) for t in glossary}
+    return [w for w in words(stripped) if fold(w) not in skip and not (len(w) > 1 and w.isupper())]

@@ -2,16 +2,18 @@
 
 from .audit import (
     AuditCorpus,
-    AuditShard,
     BackTranslate,
     CometCorpus,
     ExtractShard,
     IdentifyLanguageShard,
+    JudgeCorpus,
     PairArticles,
     ReportCorpus,
     ReportShard,
+    ScoreShard,
     StructureCorpus,
+    SurveyLanguages,
 )
 
-__all__ = ["AuditCorpus", "AuditShard", "BackTranslate", "CometCorpus", "ExtractShard", "IdentifyLanguageShard",
-           "PairArticles", "ReportCorpus", "ReportShard", "StructureCorpus"]
+__all__ = ["AuditCorpus", "BackTranslate", "CometCorpus", "ExtractShard", "IdentifyLanguageShard", "JudgeCorpus",
+           "PairArticles", "ReportCorpus", "ReportShard", "ScoreShard", "StructureCorpus", "SurveyLanguages"]

@@ -12,10 +12,16 @@ from pipeline.models import inventory as model_inventory
 
 from . import config as cfg
 
+#: What a loaded translation model is asked to translate to show that it works, by source language.
+PROBES = {"sv": "Hej.", "da": "Hej.", "nb": "Hei.", "de": "Hallo.", "nl": "Hallo.", "fr": "Bonjour.",
+          "es": "Hola.", "it": "Ciao.", "pt": "Olá.", "fi": "Hei.", "pl": "Cześć.", "ru": "Привет.",
+          "ja": "こんにちは。", "zh": "你好。", "ko": "안녕하세요."}
+NEUTRAL_PROBE = "1, 2, 3."  # any language: digits and punctuation
+
 
 def _targets(configs: dict, extra_langs: set[str]) -> list[tuple[str, str]]:
-    """Language pairs to back-translate: the configured and manifest languages into the source language."""
-    source = configs["source_lang"]
+    """Language pairs to back-translate: the configured and the corpus's languages into the source language."""
+    source = configs["tqa"].source_lang
     langs = set(configs["langid"].languages) | extra_langs
     return [(lang, source) for lang in sorted(langs - {source})]
 
@@ -72,7 +78,7 @@ def models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _missing_package(mcfg, from_code: str, to_code: str) -> bool:  # noqa: ANN001
+def _missing_package(mcfg, from_code: str, to_code: str) -> bool:
     try:
         argos_package(mcfg, from_code, to_code)
         return False
@@ -80,7 +86,7 @@ def _missing_package(mcfg, from_code: str, to_code: str) -> bool:  # noqa: ANN00
         return True
 
 
-def _has_comet(mcfg) -> bool:  # noqa: ANN001
+def _has_comet(mcfg) -> bool:
     try:
         comet_model(mcfg, reference_free=False)
         return True
@@ -92,12 +98,15 @@ def check_models(configs: dict, extra_langs: set[str]) -> bool:
     """Print each model the audit needs, its checksum and whether it loads; False if any fails."""
     mcfg = configs["models"]
     ok = True
+    if not _targets(configs, extra_langs):
+        print("note     backtranslate: no language to translate is known — name the corpus (--corpus DIR, its "
+              "manifest's languages) or set [langid] languages")
     for from_code, to_code in _targets(configs, extra_langs):
         try:
             pkg = argos_package(mcfg, from_code, to_code)
             from pipeline.models import translator_for
 
-            translator_for(pkg, mcfg).translate(["Hej."])
+            translator_for(pkg, mcfg).translate([PROBES.get(from_code, NEUTRAL_PROBE)])
             print(f"ok       backtranslate {from_code}→{to_code}: {pkg.path} (blake2b {pkg.checksum})")
         except (ModelUnavailable, ImportError, RuntimeError, OSError) as exc:
             ok = False
@@ -106,7 +115,7 @@ def check_models(configs: dict, extra_langs: set[str]) -> bool:
         model = comet_model(mcfg, reference_free=False)
         from pipeline.models import comet_scorer_for
 
-        comet_scorer_for(model, mcfg).predict([{"src": "Hej.", "mt": "Hello.", "ref": "Hello."}])
+        comet_scorer_for(model, mcfg).predict([{"src": NEUTRAL_PROBE, "mt": NEUTRAL_PROBE, "ref": NEUTRAL_PROBE}])
         print(f"ok       comet: {model.path} (blake2b {model.checksum})")
     except (ModelUnavailable, ImportError, RuntimeError, OSError) as exc:
         ok = False

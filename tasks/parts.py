@@ -24,10 +24,14 @@ from typing import TypeVar
 
 import polars as pl
 
-from pipeline.config import AlignConfig, ExtractConfig, FlagConfig, GateConfig
+from pipeline.audit import score_articles
+from pipeline.config import AlignConfig, ExtractConfig, GateConfig, LangIdConfig
+from pipeline.detectors import FlagsConfig
 from pipeline.discover import Document, InputProblem
+from pipeline.extract import SourceFile, extract_documents
+from pipeline.judge import judge_articles, judge_segments
+from pipeline.langid import survey_documents
 from pipeline.report import render_article
-from pipeline.stages import SourceFile, audit_articles, extract_documents
 
 from .targets import atomic_write_text
 
@@ -54,7 +58,7 @@ def pool_size() -> int:
 
     if mp.current_process().name != "MainProcess":
         return 1
-    return cfg.tqa().processes or (os.cpu_count() or 1)
+    return cfg.tqa().processes or (os.cpu_count() or 1)  # type: ignore[attr-defined]
 
 
 def cut(weights: Sequence[int], parts: int) -> list[range]:
@@ -80,34 +84,36 @@ class ExtractPart:
     documents: tuple[Document, ...]
     lang_hints: tuple[str, ...]
     cfg: ExtractConfig
+    langid: LangIdConfig
 
 
-def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem]]:
+def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem], dict[str, list[str | None]]]:
+    """Segments and problems of the part's documents, and the language survey's votes of each."""
     files = [SourceFile(d, (Path(part.root) / d.path).read_bytes(), hint)
              for d, hint in zip(part.documents, part.lang_hints, strict=True)]
-    return extract_documents(files, part.cfg)
+    frame, problems = extract_documents(files, part.cfg)
+    return frame, problems, survey_documents(frame, part.langid)
 
 
-# --------------------------------------------------------------------------- audit
+# --------------------------------------------------------------------------- scoring
 
 
 @dataclass(frozen=True)
-class AuditPart:
+class ScorePart:
     pairs: str  # PairArticles' table
     structure: str  # StructureCorpus' segment table
     langid: tuple[str, ...]  # the language tables of the shard and of its originals' shards
     backtranslations: str
     documents: tuple[str, ...]  # the shard's documents
     glossary: tuple[str, ...]
+    source_lang: str
     align: AlignConfig
-    flags: FlagConfig
-    gate: GateConfig
     part: int
     parts: int
 
 
-def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Segment and article rows of part ``p.part`` of the shard's articles (cut by their cost)."""
+def score_part(p: ScorePart) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Scored segment and article rows of part ``p.part`` of the shard's articles (cut by their cost)."""
     pairs = pl.read_parquet(p.pairs)
     mine = pairs.filter(pl.col("doc_path").is_in(list(p.documents))).join(
         pairs.select(pl.col("article_id").alias("original_article_id"), pl.col("lang").alias("original_lang")),
@@ -119,7 +125,7 @@ def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
     runs = cut([sizes.get(a, 0) + (sizes.get(a, 0) + sizes.get(o, 0) if o else 0)
                 for a, o in mine.select("article_id", "original_article_id").iter_rows()], p.parts)
     if p.part >= len(runs):
-        return audit_articles(mine.clear(), structure.clear(), p.glossary, p.align, p.flags, p.gate)
+        return score_articles(mine.clear(), structure.clear(), p.glossary, p.source_lang, p.align)
     mine = mine[runs[p.part].start:runs[p.part].stop]
     wanted = pl.concat([mine["article_id"], mine["original_article_id"].drop_nulls()])
     structure = structure.filter(pl.col("article_id").is_in(wanted.implode()))
@@ -127,13 +133,40 @@ def audit_part(p: AuditPart) -> tuple[pl.DataFrame, pl.DataFrame]:
                                                       "lang_confidence", "spans"]) for path in p.langid])
     segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
     bt = pl.read_parquet(p.backtranslations).filter(pl.col("text").is_in(segments["text"].implode()))
-    return audit_articles(mine, segments, p.glossary, p.align, p.flags, p.gate,
+    return score_articles(mine, segments, p.glossary, p.source_lang, p.align,
                           backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None)
 
 
+# --------------------------------------------------------------------------- judging
+
+
+@dataclass(frozen=True)
+class JudgePart:
+    segments: str  # a score shard's tables
+    articles: str
+    comet: str  # the corpus's COMET scores
+    out_segments: str  # the shard's final tables
+    out_articles: str
+    flags: FlagsConfig
+    gate: GateConfig
+    skipped_required: tuple[str, ...]
+    pairs: dict[str, str]  # article id -> language pair, corpus-wide
+    calibration: dict
+
+
+def judge_part(p: JudgePart) -> None:
+    """Judge one shard and write its final tables."""
+    from .targets import write_parquet_path
+
+    articles = pl.read_parquet(p.articles)
+    comet = pl.read_parquet(p.comet)
+    comet = comet.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
+    segments = judge_segments(pl.read_parquet(p.segments), p.flags, p.pairs, p.calibration, comet)
+    write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet))
+    write_parquet_path(Path(p.out_segments), segments)
+
+
 # --------------------------------------------------------------------------- pages
-
-
 @dataclass(frozen=True)
 class ReportPart:
     segments: str  # the shard's final segment table

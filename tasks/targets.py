@@ -17,11 +17,15 @@ _FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
 
 
 def write_parquet(target: luigi.LocalTarget, frame: pl.DataFrame) -> None:
+    write_parquet_path(Path(target.path), frame)
+
+
+def write_parquet_path(path: Path, frame: pl.DataFrame) -> None:
     def write(fd: int, tmp: str) -> None:
         os.close(fd)
         frame.write_parquet(tmp)
 
-    _atomic(Path(target.path), write)
+    _atomic(path, write)
 
 
 def write_json(target: luigi.LocalTarget, value: object) -> None:

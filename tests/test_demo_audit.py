@@ -8,7 +8,8 @@ import subprocess
 
 import polars as pl
 
-from pipeline.stages import ARTICLES_SCHEMA, SEGMENTS_SCHEMA
+from pipeline.detectors import FLAGS
+from pipeline.frames import SEGMENTS_SCHEMA, articles_schema
 
 from .conftest import ROOT, TQA, run_audit
 
@@ -19,7 +20,7 @@ ENGLISH = ("000_7a5b4766379a837e.txt", "004_4930b3a46073390e.txt")
 def test_outputs_follow_the_contract(demo_run):
     assert demo_run.ok
     assert dict(demo_run.segments.schema) == SEGMENTS_SCHEMA
-    assert dict(demo_run.articles.schema) == ARTICLES_SCHEMA
+    assert dict(demo_run.articles.schema) == articles_schema(FLAGS)
     summary = demo_run.summary
     assert set(summary) >= {"contract", "tool", "corpus", "stages", "articles", "errors", "verdict"}
     assert summary["stages"]["langid"] == "ran"
@@ -54,9 +55,12 @@ def test_swedish_edition_is_untranslated(demo_run):
     body = segs.filter(pl.col("block") != "boilerplate")
     flagged = body.filter(pl.col("flags").list.contains("untranslated"))
     assert flagged.height / body.height >= 0.8, (flagged.height, body.height)
-    # the Swedish title is not called untranslated
+    # the Swedish title is not called untranslated; the English title of the first article is
     swedish_title = body.filter(pl.col("text").str.starts_with("Hjälper det"))
     assert swedish_title["flags"].to_list() == [[]]
+    english_title = body.filter(pl.col("text").str.starts_with("ByteDance Adds Restrictions"))
+    assert english_title["block"].to_list() == ["title"]
+    assert english_title["flags"].to_list() == [["untranslated"]]
 
 
 def test_swedish_chrome_is_boilerplate(demo_run):
@@ -87,6 +91,19 @@ def test_english_pages_carry_no_language_or_garbled_flags(demo_run):
                       .list.len() > 0)
     assert bad.height == 0, bad.select("text", "flags").rows()
     assert set(segs["role"]) == {"original"}
+
+
+def test_verdicts_say_what_was_checked(demo_run):
+    verdicts = {a["doc_path"]: set() for a in demo_run.summary["articles"]}
+    for a in demo_run.summary["articles"]:
+        verdicts[a["doc_path"]].add(a["verdict"])
+    assert verdicts[SWEDISH] == {"fail"}
+    assert verdicts["001_8f43cc871608309f.txt"] == verdicts["003_6a80d6f4bd0c8a2d.txt"] == {"unverified"}
+    for doc in ENGLISH:
+        assert verdicts[doc] == {"reference"}
+    unverified = [a for a in demo_run.summary["articles"] if a["verdict"] == "unverified"]
+    assert all("no original" in a["reasons"][0] for a in unverified)
+    assert demo_run.summary["counts"]["reference"] == 8
 
 
 def test_verdict_fails_and_gate_names_articles(demo_run):
@@ -128,7 +145,7 @@ def test_changing_one_file_reruns_only_what_depends_on_it(demo_copy, tmp_path, l
     second = run_audit(demo_copy, out)
     assert second.ok
     assert second.ran.count("ExtractShard") == 1 and second.ran.count("IdentifyLanguageShard") == 1
-    assert second.ran.count("AuditShard") < n_shards
+    assert second.ran.count("ScoreShard") < n_shards
     assert "One more sentence about TikTok" in " ".join(second.segments["text"].drop_nulls())
 
 

@@ -10,7 +10,7 @@ import subprocess
 import polars as pl
 import pytest
 
-from .conftest import ROOT, TQA, run_audit
+from .conftest import DEMO, ROOT, TQA, run_audit
 
 pytest.importorskip("ctranslate2")
 pytest.importorskip("comet")
@@ -34,7 +34,8 @@ def models_cfg(tmp_path_factory, tiny_models):
                               text=True, cwd=ROOT, env=env)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith("installed ")
-    proc = subprocess.run([*TQA, "models", "check"], capture_output=True, text=True, cwd=ROOT, env=env)
+    proc = subprocess.run([*TQA, "models", "check", "--corpus", str(DEMO)], capture_output=True, text=True, cwd=ROOT,
+                          env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok       backtranslate sv→en" in proc.stdout and "ok       comet" in proc.stdout
     return {"env": env, "dir": base / "models"}
@@ -99,7 +100,8 @@ def test_without_models_the_stages_say_how_to_enable_them(tmp_path, demo_copy):
     cfg = tmp_path / "none.cfg"
     cfg.write_text(f"[models]\ndir = {tmp_path / 'empty'}\n", encoding="utf-8")
     env = {**os.environ, "LUIGI_CONFIG_PATH": str(cfg)}
-    proc = subprocess.run([*TQA, "models", "check"], capture_output=True, text=True, cwd=ROOT, env=env)
+    proc = subprocess.run([*TQA, "models", "check", "--corpus", str(demo_copy)], capture_output=True, text=True,
+                          cwd=ROOT, env=env)
     assert proc.returncode == 1 and "MISSING  backtranslate sv→en" in proc.stdout and "make models" in proc.stdout
     proc = subprocess.run([*TQA, "audit", str(demo_copy), "--out", str(tmp_path / "r"), "--require-models"],
                           capture_output=True, text=True, cwd=ROOT, env=env)

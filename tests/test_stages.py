@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipeline.align import align_segments
-from pipeline.article_audit import audit_article
-from pipeline.config import AlignConfig, ExtractConfig, FlagConfig, GateConfig, PairConfig
+from pipeline.audit import audit_article
+from pipeline.config import AlignConfig, ExtractConfig, GateConfig, PairConfig
+from pipeline.detectors import FlagsConfig
+from pipeline.detectors.comparison import substitutions
+from pipeline.detectors.language import copied_run
 from pipeline.discover import parse_glossary, parse_manifest
 from pipeline.errors import ConfigurationError, InputError
 from pipeline.extract import decode, extract_blocks
-from pipeline.flags import copied_run, substitutions
-from pipeline.gate import article_verdict
+from pipeline.judge import article_verdict, check_gate, decide_row
 from pipeline.score import LexicalScorer
 from pipeline.text import normalize_number, numbers, skeleton
 
@@ -111,17 +115,20 @@ def test_brand_skeletons():
 
 def test_spun_substitutions_are_found_and_inflections_are_not():
     subs = substitutions(SPUN, ORIGINAL)
-    pairs = {(a.lower(), b.lower()) for a, b, _ in subs}
+    pairs = {(a.lower(), b.lower()) for a, b, *_ in subs}
     assert ("stay", "keep") in pairs and ("effort", "try") in pairs
-    assert any("keep of execution" in context for _, _, context in subs)
+    assert any("keep of execution" in context for _, _, context, *_ in subs)
+    for _, word, _, start, end in subs:  # offsets point at the substituted words in the variant
+        assert SPUN[start:end] == word
     assert substitutions("TikTok is banning the apps.", "TikTok bans the app.") == []
 
 
 def test_copied_run_finds_english_left_in_a_swedish_sentence():
-    run = copied_run("Använd utformatet definierat av FÄLTLISTA, or print all fields if FIELD_LIST is omitted.",
-                     "--output[=FIELD_LIST] use the output format defined by FIELD_LIST, or print all fields if "
-                     "FIELD_LIST is omitted.")
+    text = "Använd utformatet definierat av FÄLTLISTA, or print all fields if FIELD_LIST is omitted."
+    run, start, end = copied_run(text, "--output[=FIELD_LIST] use the output format defined by FIELD_LIST, or print "
+                                       "all fields if FIELD_LIST is omitted.")
     assert run == ["or", "print", "all", "fields", "if", "FIELD", "LIST", "is", "omitted"]
+    assert text[start:end] == "or print all fields if FIELD_LIST is omitted"
 
 
 def test_alignment_finds_the_omitted_sentence():
@@ -135,22 +142,31 @@ def _segments(texts, block="paragraph", lang="sv"):
             for i, t in enumerate(texts)]
 
 
-def test_spun_variant_is_garbled_and_copy_is_not():
-    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "en",
-               "original_article_id": "o", "original_path": "o.txt"}
-    rows = audit_article(article, _segments([SPUN, EN[1]], lang="en"), _segments([ORIGINAL, EN[1]], lang="en"), (),
-                         AlignConfig(), FlagConfig(), LexicalScorer(), original_lang="en")
-    assert "garbled" in rows[0]["flags"]
-    assert "“stay” → “keep”" in rows[0]["reasons"][rows[0]["flags"].index("garbled")]
+def _judged(article, variant, original, glossary=()):
+    """Score an article against its original, then decide every row with the default thresholds."""
+    rows, _ = audit_article(article, variant, original, glossary, "en", AlignConfig(), LexicalScorer())
+    for row in rows:
+        row["flags"], row["reasons"], row["highlights"] = decide_row(json.loads(row["evidence"]),
+                                                                     FlagsConfig.defaults(), {}, "")
+    return rows
+
+
+def _article(lang, original_lang):
+    return {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": lang, "original_article_id": "o",
+            "original_path": "o.txt", "original_lang": original_lang}
+
+
+def test_spun_variant_is_spun_and_copy_is_not():
+    rows = _judged(_article("en", "en"), _segments([SPUN, EN[1]], lang="en"), _segments([ORIGINAL, EN[1]], lang="en"))
+    assert "spun" in rows[0]["flags"]
+    assert "“stay” → “keep”" in rows[0]["reasons"][rows[0]["flags"].index("spun")]
+    assert any(SPUN[h["start"]:h["end"]] == "keep" for h in rows[0]["highlights"])
     assert rows[0]["chrf"] is not None and rows[0]["chrf"] < 100
     assert rows[1]["flags"] == [] and rows[1]["chrf"] == 100.0
 
 
 def test_translation_without_back_translation_has_null_scores():
-    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "sv",
-               "original_article_id": "o", "original_path": "o.txt"}
-    rows = audit_article(article, _segments(SV), _segments(EN, lang="en"), ("TikTok",), AlignConfig(), FlagConfig(),
-                         LexicalScorer(), original_lang="en")
+    rows = _judged(_article("sv", "en"), _segments(SV), _segments(EN, lang="en"), ("TikTok",))
     assert all(r["bleu"] is None and r["chrf"] is None and r["ter"] is None for r in rows)
     omitted = [r for r in rows if r["alignment"] == "omission"]
     assert len(omitted) == 1 and omitted[0]["original_text"] == EN[1] and omitted[0]["flags"] == ["omission"]
@@ -158,27 +174,31 @@ def test_translation_without_back_translation_has_null_scores():
 
 
 def test_number_mismatch_and_missing_term():
-    article = {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": "sv",
-               "original_article_id": "o", "original_path": "o.txt"}
     variant = ["Tick Tack har inlett ett samarbete med plattformen Zefr om ett nytt erbjudande.",
                "Den nya integrationen är tillgänglig för annonsörer i USA, och fler regioner följer under 2023."]
-    original = [EN[0], EN[3]]
-    rows = audit_article(article, _segments(variant), _segments(original, lang="en"), ("TikTok",), AlignConfig(),
-                         FlagConfig(), LexicalScorer(), original_lang="en")
+    rows = _judged(_article("sv", "en"), _segments(variant), _segments([EN[0], EN[3]], lang="en"), ("TikTok",))
     assert "term_violation" in rows[0]["flags"]
+    assert any(variant[0][h["start"]:h["end"]] == "Tick Tack" for h in rows[0]["highlights"])
     assert "number_mismatch" in rows[1]["flags"]
     reason = rows[1]["reasons"][rows[1]["flags"].index("number_mismatch")]
     assert "2022" in reason and "2023" in reason
+    assert [variant[1][h["start"]:h["end"]] for h in rows[1]["highlights"]] == ["2023"]
 
 
 def test_gate_policy():
-    cfg = GateConfig()
-    assert article_verdict("variant", {"untranslated": 1}, 10, cfg) == ("pass", [])
-    verdict, reasons = article_verdict("variant", {"untranslated": 3, "term_violation": 1}, 10, cfg)
-    assert verdict == "fail" and len(reasons) == 2 and reasons[0].startswith("untranslated: 3 of 10")
-    assert article_verdict("original", {"untranslated": 10}, 10, cfg) == ("pass", [])
+    cfg = GateConfig(fail_on={"untranslated": 0.2, "term_violation": 0.0, "garbled@de": 0.5})
+    assert article_verdict("variant", "sv", True, {"untranslated": 1}, 10, cfg).verdict == "pass"
+    v = article_verdict("variant", "sv", True, {"untranslated": 3, "term_violation": 1}, 10, cfg)
+    assert v.verdict == "fail" and len(v.reasons) == 2 and v.reasons[0].startswith("untranslated: 3 of 10")
+    assert article_verdict("original", "en", False, {"untranslated": 10}, 10, cfg).verdict == "reference"
+    assert article_verdict("variant", "sv", False, {}, 10, cfg).verdict == "unverified"
+    assert article_verdict("variant", "sv", True, {"garbled": 4}, 10, cfg).verdict == "pass"  # no rule for sv
+    assert article_verdict("variant", "de", True, {"garbled": 6}, 10, cfg).verdict == "fail"
+    assert article_verdict("variant", "sv", True, {}, 10, cfg, ["comet"]).verdict == "unverified"
     with pytest.raises(ConfigurationError, match="boilerplat"):
-        GateConfig(fail_on={"boilerplate": 0.1})
+        check_gate(GateConfig(fail_on={"boilerplate": 0.1}))
+    with pytest.raises(ConfigurationError, match="garbled@xx"):
+        GateConfig(fail_on={"garbled@xx": 0.1})
 
 
 def test_bad_config_values_name_the_key():
@@ -189,8 +209,8 @@ def test_bad_config_values_name_the_key():
 def test_unknown_luigi_cfg_key_is_an_error(luigi_overrides):
     from tasks.config import all_configs
 
-    luigi_overrides({"flags": {"garbled_max_chfr": 20}})
-    with pytest.raises(ConfigurationError, match=r"\[flags\] garbled_max_chfr: unknown key"):
+    luigi_overrides({"flags": {"chrf_max_chfr": 20}})
+    with pytest.raises(ConfigurationError, match=r"\[flags\] chrf_max_chfr: unknown key; did you mean chrf_max_chrf"):
         all_configs()
 
 

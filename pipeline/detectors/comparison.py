@@ -1,0 +1,206 @@
+"""Detectors that compare an aligned group with its original: lexical scores, synonym substitutions,
+numbers, cross-language similarity without a model, and COMET."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..groups import AlignedGroup, ArticleContext
+from ..settings import Settings, setting
+from ..text import NUMBER_RE, URL_RE, fold, numbers, prose, words
+from .base import Detector, Evidence, Finding, Highlight, first_row
+
+
+def _body(group: AlignedGroup, ctx: ArticleContext) -> bool:
+    """A variant group with body text on both sides."""
+    return (ctx.paired and bool(group.variant) and group.original_text is not None
+            and not all(s.is_boilerplate for s in group.variant))
+
+
+class ChrfDetector(Detector):
+    name = "chrf"
+    flag = "garbled"
+    severity = "major"
+    summary = ("a same-language (or back-translated) group scores chrF++ below the threshold against its original: "
+               "the text does not say what the original says")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_chrf: float = setting(30.0, "chrF++ below this is garbled", lo=0.0, hi=100.0)
+        min_words: int = setting(4, "words the group needs", lo=1, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if not ctx.comparable or not _body(group, ctx) or group.scores.chrf is None:
+            return None
+        return first_row(group, {"chrf": group.scores.chrf, "words": len(words(group.compare_text))})
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["words"] < s.min_words or ev["chrf"] >= s.max_chrf:
+            return None
+        return Finding(f"chrF++ {ev['chrf']:.1f} against the aligned original (< {s.max_chrf:g}): the text does not "
+                       f"say what the original says")
+
+
+_SUB_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STRIP = ".,;:!?“”\"'’()[]"
+
+
+def substitutions(variant: str, original: str) -> list[tuple[str, str, str, int, int]]:
+    """Single-word (or two-word) substitutions of ``variant`` against ``original``, with context.
+
+    Returns (original words, variant words, variant phrase around them, start, end) with the
+    character offsets of the variant words. Inflections (a shared stem), case changes and edits next
+    to numbers are not substitutions."""
+    tokens = list(re.finditer(r"\S+", variant))
+    v = [t.group(0) for t in tokens]
+    o = original.split()
+    vn = [fold(t).strip(_STRIP) for t in v]
+    on = [fold(t).strip(_STRIP) for t in o]
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=on, b=vn, autojunk=False).get_opcodes():
+        if tag != "replace" or not (1 <= i2 - i1 <= 2 and 1 <= j2 - j1 <= 2):
+            continue
+        ow, vw = on[i1:i2], vn[j1:j2]
+        if not all(_SUB_RE.fullmatch(w) for w in ow + vw):
+            continue
+        if any(_same_stem(a, b) for a in ow for b in vw):
+            continue  # an inflection ("bans" -> "is banning"), not a synonym
+        context = " ".join(v[max(0, j1 - 2): j2 + 2])
+        start = tokens[j1].start()
+        end = tokens[j2 - 1].start() + len(tokens[j2 - 1].group(0).rstrip(_STRIP))
+        out.append((" ".join(o[i1:i2]), " ".join(v[j1:j2]).strip(_STRIP), context, start, end))
+    return out
+
+
+def _same_stem(a: str, b: str) -> bool:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n >= 3 and n >= 0.6 * min(len(a), len(b))
+
+
+class SubstitutionDetector(Detector):
+    name = "substitution"
+    flag = "spun"
+    severity = "major"
+    summary = ("word substitutions against the original break its phrasing (“stay” → “keep” in “win a keep of "
+               "execution”): a synonym-spun rewrite")
+    unless = ("garbled",)
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        min_substitutions: int = setting(1, "substitutions a group needs", lo=1, hi=1000)
+        min_words: int = setting(4, "words the group needs", lo=1, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if not ctx.comparable or not _body(group, ctx):
+            return None
+        subs = substitutions(group.compare_text, group.original_text or "")
+        if not subs:
+            return None
+        # offsets are into the group's compare text; the highlight goes on the member that holds them
+        rows: list[Evidence | None] = [None] * group.n_rows
+        offset = 0
+        spans: list[list] = [[] for _ in group.variant]
+        for k, seg in enumerate(group.variant):
+            length = len(seg.compare_text)
+            for a, b, c, start, end in subs:
+                if offset <= start < offset + length:
+                    spans[k].append([start - offset, end - offset])
+            offset += length + 1
+        side = "backtranslation" if ctx.backtranslated and not ctx.same_language else "text"
+        rows[0] = {"subs": [[a, b, c] for a, b, c, _, _ in subs], "words": len(words(group.compare_text)),
+                   "highlights": spans, "side": side}
+        return rows
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        subs = ev["subs"]
+        if len(subs) < s.min_substitutions or ev["words"] < s.min_words:
+            return None
+        shown = "; ".join(f"“{a}” → “{b}” in “{c}”" for a, b, c in subs[:8])
+        more = f"; and {len(subs) - 8} more" if len(subs) > 8 else ""
+        spans = ev["highlights"][0] if ev["highlights"] else []
+        return Finding(f"{len(subs)} word substitutions break the original phrasing: {shown}{more}",
+                       tuple(Highlight(a, b, ev["side"]) for a, b in spans))
+
+
+def _number_spans(text: str, wanted: Counter[str]) -> list[tuple[int, int]]:
+    from ..text import normalize_number
+
+    masked = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    out = []
+    for m in NUMBER_RE.finditer(masked):
+        if normalize_number(m.group(0)) in wanted:
+            out.append((m.start(), m.end()))
+    return out
+
+
+class NumberDetector(Detector):
+    name = "numbers"
+    flag = "number_mismatch"
+    severity = "major"
+    summary = "the numbers of an aligned group differ from its original's (“1,000” = “1 000” = “1.000”)"
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if not _body(group, ctx):
+            return None
+        o_nums, v_nums = Counter(numbers(prose(group.original_text or ""))), Counter(numbers(prose(group.text)))
+        if o_nums == v_nums:
+            return None
+        missing, extra = o_nums - v_nums, v_nums - o_nums
+        highlights = [[a, b] for a, b in _number_spans(group.variant[0].text, extra)]
+        return first_row(group, {"missing": sorted(missing.elements()), "extra": sorted(extra.elements()),
+                                 "highlights": highlights})
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        detail = "; ".join(x for x in (f"original has {', '.join(ev['missing'])}" if ev["missing"] else "",
+                                       f"variant has {', '.join(ev['extra'])}" if ev["extra"] else "") if x)
+        return Finding(f"numbers differ from the original: {detail}",
+                       tuple(Highlight(a, b) for a, b in ev["highlights"]))
+
+
+class DissimilarityDetector(Detector):
+    name = "dissimilar"
+    flag = "garbled"
+    severity = "major"
+    summary = ("cross-language pairs without back-translation: no shared names, numbers or cognates, and lengths "
+               "that differ")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_similarity: float = setting(0.08, "the aligner's similarity below which a 1:1 group is garbled",
+                                        lo=0.0, hi=1.0)
+        min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if ctx.comparable or not _body(group, ctx) or group.kind != "1:1" or group.similarity is None:
+            return None
+        return first_row(group, {"similarity": group.similarity, "words": len(words(group.text)),
+                                 "original_words": len(words(group.original_text or ""))})
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["similarity"] >= s.max_similarity or min(ev["words"], ev["original_words"]) < s.min_words:
+            return None
+        return Finding(f"similarity {ev['similarity']:.2f} to the aligned original: no shared names, numbers or "
+                       f"cognates, and the lengths differ")
+
+
+class CometDetector(Detector):
+    name = "comet"
+    flag = "garbled"
+    severity = "major"
+    summary = "a back-translated group scores COMET below the threshold (model stage; COMET never clears untranslated)"
+    model_stage = "comet"
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_score: float = setting(0.3, "COMET below this is garbled", lo=0.0, hi=1.0)
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["comet"] >= s.max_score:
+            return None
+        return Finding(f"COMET {ev['comet']:.3f} against the original (< {s.max_score:g}): the back-translation does "
+                       f"not say what the original says")

@@ -1,0 +1,153 @@
+"""Language detectors: text left in the source language, sentences that mix languages, and runs of the
+original copied into a translation."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+
+from ..groups import AlignedGroup, ArticleContext, Segment
+from ..settings import Settings, setting
+from ..text import WORD_RE, content_words, fold, folded_words, mask_code, mask_quotes, prose
+from .base import Detector, Evidence, Finding, Highlight, shorten
+
+
+def _span_words(seg: Segment, glossary: tuple[str, ...]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for s in seg.spans:
+        counts[s.lang] += len(content_words(seg.text[s.start:s.end], glossary))
+    return dict(counts)
+
+
+def _checked(seg: Segment, ctx: ArticleContext) -> bool:
+    return ctx.role == "variant" and not seg.is_boilerplate and seg.lang is not None
+
+
+class UntranslatedDetector(Detector):
+    name = "untranslated"
+    flag = "untranslated"
+    severity = "critical"
+    summary = ("the segment is in the source language (or identical to its original) where another language was "
+               "expected, with enough words outside quotes, names and code; titles included")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        min_words: int = setting(4, "content words (outside quotes, names, code) a segment needs", lo=1, hi=1000)
+        min_confidence: float = setting(0.5, "language-identification confidence needed", lo=0.0, hi=1.0)
+        max_expected_span_words: int = setting(2, "a mixed segment is untranslated only when its spans in the "
+                                                  "expected language hold at most this many words", lo=0, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if ctx.role != "variant" or not group.variant:
+            return None
+        out: list[Evidence | None] = []
+        original = group.original_text
+        for seg in group.variant:
+            if not _checked(seg, ctx) or (not ctx.translated and seg.lang == ctx.lang):
+                out.append(None)
+                continue
+            ev = {"lang": seg.lang, "conf": seg.confidence, "expected": ctx.lang, "source": ctx.source_lang,
+                  "words": len(content_words(seg.text, ctx.glossary)), "spans": _span_words(seg, ctx.glossary),
+                  "identical": bool(original) and len(group.variant) == 1 and fold(original) == fold(seg.text),
+                  "paired": ctx.paired, "end": len(seg.text)}
+            out.append(ev)
+        return out if any(out) else None
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        lang, expected, source = ev["lang"], ev["expected"], ev["source"]
+        spans = ev["spans"]
+        if spans:
+            if spans.get(expected, 0) > s.max_expected_span_words or spans.get(source, 0) < s.min_words:
+                return None
+            lang = source
+        elif lang == expected or ev["conf"] is None or ev["conf"] < s.min_confidence:
+            return None
+        if ev["words"] < s.min_words:
+            return None  # quotes and names alone are not enough
+        whole = (Highlight(0, ev["end"]),)
+        if ev["identical"]:
+            return Finding(f"identical to the original segment, in {lang} where {expected} was expected", whole)
+        if lang == source or (ev["paired"] and lang != expected):
+            return Finding(f"{lang} (confidence {ev['conf']:.2f}) where {expected} was expected", whole)
+        return None
+
+
+class MixedLanguageDetector(Detector):
+    name = "mixed_language"
+    flag = "partially_translated"
+    severity = "major"
+    summary = "language spans mix the expected and the source language with enough words each"
+    unless = ("untranslated",)
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        min_span_words: int = setting(3, "content words each language's spans need", lo=1, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if ctx.role != "variant" or not ctx.translated:
+            return None
+        out: list[Evidence | None] = []
+        for seg in group.variant:
+            if not _checked(seg, ctx) or not seg.spans:
+                out.append(None)
+                continue
+            out.append({"expected": ctx.lang, "source": ctx.source_lang, "words": _span_words(seg, ctx.glossary),
+                        "spans": [[sp.start, sp.end, sp.lang, shorten(seg.text[sp.start:sp.end], 40)]
+                                  for sp in seg.spans]})
+        return out if any(out) else None
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        # only the source language counts as the other half: lingua's spans confuse Swedish with its
+        # neighbours (nb, da, de), which is not what a half-translated sentence looks like
+        if ev["words"].get(ev["expected"], 0) < s.min_span_words or ev["words"].get(ev["source"], 0) < s.min_span_words:
+            return None
+        parts = ", ".join(f"{lang} “{text}”" for _, _, lang, text in ev["spans"])
+        return Finding(f"mixes languages where {ev['expected']} was expected: {parts}",
+                       tuple(Highlight(a, b) for a, b, lang, _ in ev["spans"] if lang == ev["source"]))
+
+
+def copied_run(variant: str, original: str) -> tuple[list[str], int, int]:
+    """The longest run of words that ``variant`` copies from ``original`` (quotes and code aside), with
+    its character offsets in ``variant``."""
+    found = list(WORD_RE.finditer(mask_quotes(mask_code(variant))))
+    v = [fold(m.group(0)) for m in found]
+    o = folded_words(mask_quotes(prose(original)))
+    m = difflib.SequenceMatcher(a=v, b=o, autojunk=False).find_longest_match(0, len(v), 0, len(o))
+    if m.size == 0:
+        return [], 0, 0
+    return [x.group(0) for x in found[m.a:m.a + m.size]], found[m.a].start(), found[m.a + m.size - 1].end()
+
+
+class CopiedRunDetector(Detector):
+    name = "copied_run"
+    flag = "partially_translated"
+    severity = "major"
+    summary = "a translated segment copies a run of words of its original untranslated"
+    unless = ("untranslated", "partially_translated")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        min_words: int = setting(5, "words copied in a row from the original", lo=1, hi=1000)
+        max_share: float = setting(0.8, "… while the rest holds more than this share of the segment's words "
+                                        "(else it is untranslated, not partly)", lo=0.0, hi=1.0)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        original = group.original_text
+        if ctx.role != "variant" or ctx.comparable or not ctx.translated or not original:
+            return None
+        out: list[Evidence | None] = []
+        for seg in group.variant:
+            if seg.is_boilerplate:
+                out.append(None)
+                continue
+            run, start, end = copied_run(seg.text, original)
+            out.append({"run": len(run), "words": len(content_words(seg.text, ctx.glossary)),
+                        "text": shorten(" ".join(run), 60), "start": start, "end": end} if len(run) >= 2 else None)
+        return out if any(out) else None
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["run"] < s.min_words or ev["run"] >= s.max_share * max(1, ev["words"]):
+            return None
+        return Finding(f"copies {ev['run']} words of the original untranslated: “{ev['text']}”",
+                       (Highlight(ev["start"], ev["end"]),))

@@ -1,0 +1,89 @@
+"""What a run says about itself: stage status, the tool's signature and ``summary.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from . import __version__
+from .detectors import DETECTORS, FLAG_SEVERITY, FLAGS
+from .discover import text_digest
+from .judge import run_verdict
+from .models import ENABLE_COMMAND, ModelPlan
+from .plan import Snapshot
+from .provenance import library_versions
+from .score import LexicalScorer
+
+CONTRACT = 2
+MODEL_FREE_STAGES = ("extract", "segment", "survey", "langid", "boilerplate", "pair", "align", "score", "judge")
+
+
+def backtranslate_status(plan: ModelPlan, requests: Mapping[str, list[str]], translators: Mapping,
+                         source_lang: str) -> dict:
+    """Stage status and model figures of the back-translation, and a problem per language left out."""
+    problems = []
+    if not requests:
+        stage = f"skipped: no variant needs it (every variant is in {source_lang})"
+    elif not translators:
+        stage = f"skipped: {plan.argos_missing or 'no Argos Translate package for ' + ', '.join(requests)}"
+    else:
+        stage = "ran"
+        for lang in sorted(set(requests) - set(translators)):
+            problems.append({"path": "(models)", "severity": "warning",
+                             "error": f"no Argos Translate package for {lang}→{source_lang}: {lang} variants have "
+                                      f"no back-translation — run `{ENABLE_COMMAND}`"})
+    models = {lang: t.package.model_id for lang, t in translators.items()}
+    return {"stages": {"backtranslate": stage}, "problems": problems,
+            "models": {"backtranslate": models, "backtranslated": sum(len(requests[lg]) for lg in translators)}}
+
+
+def comet_status(plan: ModelPlan, n_scores: int) -> str:
+    if plan.comet_ref is None and plan.comet_qe is None:
+        return f"skipped: {plan.comet_ref_missing}"
+    if n_scores == 0:
+        return ("skipped: nothing to score (reference-based COMET scores back-translated groups; "
+                "back-translation produced none)")
+    return "ran"
+
+
+def tool_signature(snap: Snapshot) -> str:
+    """tqa version, the libraries whose behaviour shapes the results, the settings and the models."""
+    cfg = text_digest(snap.cfg("tqa", "extract", "langid", "boilerplate", "pair", "align", "flags", "gate"))
+    return f"tqa:{__version__}|{library_versions()}|cfg:{cfg}|models:{snap.model_plan.signature}"
+
+
+def run_context(snap: Snapshot, status: Mapping[str, Any]) -> dict:
+    """What every page says of the run: tool, corpus, stages, models, when."""
+    tool = {"version": __version__, "signature": tool_signature(snap), "metrics": LexicalScorer().signatures()}
+    return {"tool": tool, "corpus": str(snap.root),
+            "stages": {**{s: "ran" for s in MODEL_FREE_STAGES}, **status["stages"]}, "models": status["models"],
+            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def flag_table() -> dict[str, dict[str, Any]]:
+    """Each flag's severity and what raises it (from the detector registry)."""
+    return {f: {"severity": FLAG_SEVERITY[f],
+                "raised_when": [d.summary for d in DETECTORS if d.flag == f]} for f in FLAGS}
+
+
+def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict], status: Mapping[str, Any],
+                  survey: Mapping[str, Any], digest: str) -> dict:
+    """The content of ``summary.json`` (docs/output.md)."""
+    context = run_context(snap, status)
+    arts = [{"article_id": a["article_id"], "doc_path": a["doc_path"], "original_path": a["original_path"],
+             "lang": a["lang"], "role": a["role"], "title": a["title"],
+             "scores": {k: a[k] for k in ("bleu", "chrf", "ter", "comet")},
+             "flag_counts": a["flag_counts"], "verdict": a["verdict"], "reasons": a["reasons"]}
+            for a in articles.sort("verdict", "article_id").iter_rows(named=True)]
+    verdicts = Counter(a["verdict"] for a in arts)
+    return {"contract": CONTRACT, "tool": context["tool"], "corpus": str(snap.root), "generated": context["generated"],
+            "stages": context["stages"], "models": context["models"], "languages": survey["languages"],
+            "flags": flag_table(), "articles": arts, "errors": problems,
+            "counts": {v: verdicts.get(v, 0) for v in ("fail", "unverified", "pass", "reference")},
+            "verdict": run_verdict([a["verdict"] for a in arts], problems, snap.configs["gate"]),  # type: ignore
+            "run": {"digest": digest, "documents": len(snap.documents), "shards": len(snap.shards),
+                    "manifest": snap.has_manifest}}
