@@ -27,6 +27,7 @@ registry entry per language, loaded once per process. A missing resource raises
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 import pickle
@@ -517,7 +518,7 @@ class EnglishResources:
         self.thesaurus = WordNetThesaurus(wordnet_dir, self.lm, cache, cfg.max_candidates, cfg.relations)
         self._synonyms = self.thesaurus.synonyms
         self._phrase_len = self.thesaurus.phrase_len
-        self.logprob = self.lm.logprob  # type: ignore[method-assign]
+        self.logprob = self.lm.logprob  # type: ignore[method-assign]  # the hot path, without a call layer
         self._unigram: dict[str, float] = {}
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
@@ -594,8 +595,6 @@ def fetch_wordnet(cache_dir: Path | None = None) -> Path:
 def extract_wordnet_deb(deb: Path, out: Path) -> None:
     """Extract ``usr/share/wordnet/*`` of a ``wordnet-base`` package into ``out`` (atomically)."""
     tar_bytes = _deb_data_tar(deb)
-    import io
-
     tmp = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=out.parent if out.parent.exists() else None))
     try:
         with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
