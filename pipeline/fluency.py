@@ -1,0 +1,921 @@
+"""Reference-free fluency: find synonym-spun phrases in a sentence without its original.
+
+An article spinner swaps words for thesaurus synonyms of the wrong sense ("win a keep of
+execution" for "a stay of execution", "foyer senators" for "lobby senators"). Each swap leaves a
+phrase that is grammatical word by word but that nobody writes. This stage looks for it the way a
+reader does: for every word (and every multi-word thesaurus entry) of a sentence it asks whether a
+synonym would make the words around it far more usual, and by how much.
+
+* **Candidates** come from a thesaurus (English: WordNet 3.0, every sense of every part of speech,
+  because the spinner ignores the sense too), inflected like the word they replace ("companies" →
+  "businesses"), the most frequent few per word.
+* **Evidence** is the change in the sentence's log-probability under an n-gram language model
+  (English: CMU's en-us trigram model, shipped in ``pocketsphinx``) when the word is replaced: in a
+  trigram model only the word and the two after it change, so that is exact and cheap. A phrase is
+  evidence when the usual form is at least ``min_log10_ratio`` orders of magnitude more likely.
+* **Score and decide apart**: :meth:`FluencyScorer.score` returns :class:`FluencyEvidence` (the
+  phrases with offsets, the usual form, the log10 ratio; the sentence score); :func:`decide`
+  applies a threshold and writes the reason a reviewer sees ("‘keep of execution’ — usual: ‘stay
+  of execution’"); :func:`document_fluency` aggregates a page. A threshold change never rescores.
+
+Resources sit behind :class:`LanguageResources` (a tokenizer-free word LM and a thesaurus), one
+registry entry per language, loaded once per process. A missing resource raises
+:class:`FluencyUnavailable` naming what is missing and the command that installs it;
+:func:`fluency_availability` says so without raising, for a stage that must report "skipped".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ConfigurationError, ModelUnavailable
+
+#: bumped whenever the compiled thesaurus format or its construction changes
+THESAURUS_VERSION = 2
+WORDNET_PACKAGE = "wordnet-base"
+WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "noun.exc", "verb.exc", "adj.exc")
+FETCH_COMMAND = "python -m pipeline.fluency fetch"
+
+
+class FluencyUnavailable(ModelUnavailable):
+    """A fluency resource is missing; the message names it and the command that installs it."""
+
+
+def default_cache_dir() -> Path:
+    """tqa's cache folder: ``$TQA_CACHE`` or ``~/.cache/tqa``."""
+    env = os.environ.get("TQA_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "tqa"
+
+
+@dataclass(frozen=True)
+class FluencyConfig:
+    """Where the resources are and how much evidence is kept.
+
+    ``wordnet_dir``: a folder with WordNet 3.0's ``data.*`` and ``*.exc`` files; by default
+    ``/usr/share/wordnet`` (Debian's ``wordnet-base``), else ``<cache_dir>/wordnet`` (what
+    ``python -m pipeline.fluency fetch`` extracts there). ``lm_path``: a Sphinx binary or ARPA
+    n-gram model; by default the en-us model inside ``pocketsphinx``. ``cache_dir`` holds the
+    compiled thesaurus. ``min_log10_ratio``: the weakest evidence kept (no decision threshold can
+    be lower). ``max_candidates``: synonyms tried per word, the most frequent first. ``relations``:
+    WordNet pointers whose targets are candidates too (``@`` hypernyms: "firm" → "company", ``&``
+    similar adjectives: "identical" → "same"). ``prior_weight``: how much of a candidate's higher
+    unigram frequency is taken off its gain (a common word fits anywhere; without it "traverse" →
+    "deny" looks like evidence). ``token_cap``: the most one word's probability change may add
+    (one odd trigram of jargon is not a spun phrase).
+    """
+
+    wordnet_dir: str | None = None
+    lm_path: str | None = None
+    cache_dir: str | None = None
+    min_log10_ratio: float = 1.5
+    max_candidates: int = 5
+    prior_weight: float = 0.7
+    relations: str = "@&"
+    token_cap: float = 3.0
+    related_penalty: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_log10_ratio <= 20.0:
+            raise ConfigurationError(f"[fluency] min_log10_ratio = {self.min_log10_ratio!r}: must be in (0, 20]")
+        if not 1 <= self.max_candidates <= 100:
+            raise ConfigurationError(f"[fluency] max_candidates = {self.max_candidates!r}: must be between 1 and 100")
+        if not 0.0 <= self.prior_weight <= 2.0:
+            raise ConfigurationError(f"[fluency] prior_weight = {self.prior_weight!r}: must be between 0 and 2")
+        if not 0.5 <= self.token_cap <= 99.0:
+            raise ConfigurationError(f"[fluency] token_cap = {self.token_cap!r}: must be between 0.5 and 99")
+        if set(self.relations) - set("@~&$"):
+            raise ConfigurationError(f"[fluency] relations = {self.relations!r}: WordNet pointers among @ ~ & $")
+
+    def resource_key(self) -> tuple:
+        """The fields that decide which resources are loaded (the rest only change scoring)."""
+        return (self.wordnet_dir, self.lm_path, self.cache_dir, self.max_candidates, self.relations)
+
+
+@dataclass(frozen=True)
+class FluencyThresholds:
+    """The decision, separate from scoring (changing it never rescores).
+
+    ``sentence``: a sentence is spun when its score (log10 ratio) reaches it. ``page_share``: a page
+    (or article) fails when that share of its scored sentences is spun. ``relaxed``: on a failing
+    page, sentences are judged at this lower threshold — a spinner rewrites whole pages, so weaker
+    evidence counts where strong evidence is already common. Chosen on the dev split
+    (benchmarks/eval_fluency.py).
+    """
+
+    sentence: float = 2.46
+    relaxed: float = 1.6
+    page_share: float = 0.2
+    min_words: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.relaxed <= self.sentence <= 50.0:
+            raise ConfigurationError(f"[fluency] relaxed = {self.relaxed!r}, sentence = {self.sentence!r}: "
+                                     "need 0 < relaxed <= sentence <= 50")
+        if not 0.0 < self.page_share <= 1.0:
+            raise ConfigurationError(f"[fluency] page_share = {self.page_share!r}: must be in (0, 1]")
+
+
+# ---------------------------------------------------------------------------
+# Evidence
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuspectPhrase:
+    """One phrase of a sentence that a synonym would make far more usual.
+
+    ``start``/``end``: character offsets of ``phrase`` in the sentence (the replaced words and the
+    words after them whose probability changed). ``usual``: the same stretch with the synonym.
+    ``replaced``/``replacement``: the words swapped. ``log10_ratio``: how many orders of magnitude
+    more likely the sentence is with the replacement (2.0 = 100 times).
+    """
+
+    start: int
+    end: int
+    phrase: str
+    usual: str
+    replaced: str
+    replacement: str
+    log10_ratio: float
+
+
+@dataclass(frozen=True)
+class FluencyEvidence:
+    """The fluency evidence of one sentence.
+
+    ``score``: the largest ``log10_ratio`` of its phrases (0.0 without any); ``phrases``: the
+    non-overlapping suspect phrases, strongest first; ``n_words``: words the model scored;
+    ``lang``: the resources' language.
+    """
+
+    text: str
+    score: float
+    phrases: tuple[SuspectPhrase, ...] = ()
+    n_words: int = 0
+    lang: str = "en"
+
+
+# ---------------------------------------------------------------------------
+# Language resources
+# ---------------------------------------------------------------------------
+
+
+class LanguageResources(Protocol):
+    """What the scorer needs from a language: words, their probabilities and their synonyms."""
+
+    lang: str
+
+    def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
+        """log10 P(word | prev2 prev1); ``None`` when the word is unknown. A ``None`` history word
+        means no context (after punctuation); ``"<s>"`` is the sentence start."""
+        ...
+
+    def alternatives(self, phrase: str) -> tuple[tuple[str, bool], ...]:
+        """Synonyms of a lower-case word or space-joined phrase, most frequent first, each with
+        whether it is only related (a hypernym, a similar adjective) rather than a synonym."""
+        ...
+
+    def max_phrase_words(self, word: str) -> int:
+        """Longest thesaurus phrase starting with ``word`` (1 when none)."""
+        ...
+
+    def is_candidate_source(self, word: str) -> bool:
+        """Whether ``word`` may be replaced at all (function words are not)."""
+        ...
+
+    def unigram(self, phrase: str) -> float:
+        """log10 prior probability of a word or space-joined phrase (its words' unigrams summed)."""
+        ...
+
+    def signature(self) -> str:
+        """Names and versions of the resources, for the report's signature."""
+        ...
+
+
+_LN10 = math.log(10.0)
+
+
+_MISSING = object()
+
+
+class SphinxNGram:
+    """An n-gram model read by ``pocketsphinx.NGramModel`` and queried directly.
+
+    NOTES: the model's ARPA export is unreliable, its ``prob()`` is exact and fast (~1 µs). It
+    returns 0 for an unknown word and takes the word first, then its history, nearest first; values
+    are in Sphinx's log base 1.0001.
+    """
+
+    memo_size = 200_000  # n-gram probabilities remembered (~40 MB at most)
+
+    def __init__(self, path: str | None = None) -> None:
+        try:
+            from pocketsphinx import NGramModel, get_model_path
+        except ImportError as exc:
+            raise FluencyUnavailable(
+                "the n-gram language model needs pocketsphinx — run `pip install pocketsphinx`") from exc
+        if path is None:
+            path = os.path.join(get_model_path(), "en-us", "en-us.lm.bin")
+        if not os.path.isfile(path):
+            raise FluencyUnavailable(f"n-gram model {path}: no such file ([fluency] lm_path)")
+        self.path = path
+        self._model = NGramModel(None, None, path)
+        self._scale = math.log(1.0001) / _LN10
+        self._prob = self._model.prob
+        self._memo: dict[tuple[str, str | None, str | None], float | None] = {}
+
+    def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
+        key = (word, prev1, prev2)
+        v = self._memo.get(key, _MISSING)
+        if v is _MISSING:
+            if prev1 is None:
+                raw = self._prob([word])
+            elif prev2 is None:
+                raw = self._prob([word, prev1])
+            else:
+                raw = self._prob([word, prev1, prev2])
+            v = None if raw == 0 else raw * self._scale
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()  # a bounded memory; the common n-grams come back at once
+            self._memo[key] = v
+        return v
+
+    def known(self, word: str) -> bool:
+        return self._prob([word]) != 0
+
+    def unigram(self, word: str) -> float | None:
+        raw = self._prob([word])
+        return None if raw == 0 else raw * self._scale
+
+
+# Function words never replaced: the spinner's swaps that matter are content words, and WordNet's
+# entries for "in" (inch), "can" (tin), "will" (testament) would only cost time.
+FUNCTION_WORDS = frozenset(["a", "an", "the", "this", "that", "these", "those", "some", "any", "each", "every", "all", "both", "either", "neither", "no", "not", "nor", "and", "or", "but", "if", "then", "than", "so", "as", "at", "by", "for", "from", "in", "into", "of", "off", "on", "onto", "out", "over", "to", "up", "upon", "with", "within", "without", "about", "above", "across", "after", "against", "along", "among", "around", "before", "behind", "below", "beneath", "beside", "between", "beyond", "down", "during", "except", "inside", "near", "outside", "since", "through", "throughout", "till", "toward", "towards", "under", "until", "via", "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs", "who", "whom", "whose", "which", "what", "where", "when", "why", "how", "there", "here", "be", "am", "is", "are", "was", "were", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ought", "one", "ones", "also", "just", "very", "too", "only", "even", "still", "yet", "ever", "never", "again", "once", "further", "more", "most", "much", "many", "few", "less", "least", "own", "same", "such", "other", "another", "s", "t", "don", "didn", "doesn", "isn", "aren", "wasn", "weren", "won", "wouldn"])
+
+
+class WordNetThesaurus:
+    """Synonyms from WordNet 3.0's plain-text database (``data.*`` and ``*.exc``).
+
+    Every lemma gets the other lemmas of all its synsets (every sense, every part of speech);
+    inflected forms get the synonyms inflected alike (noun plurals, verb -s/-ed/-ing, adjective
+    -er/-est), kept only when the language model knows the form. Compiled once into
+    ``<cache_dir>/fluency/`` (a pickle named by a digest of the source files, the model and the
+    settings) so that a process loads it in a fraction of a second.
+    """
+
+    def __init__(self, wordnet_dir: Path, lm: SphinxNGram, cache_dir: Path, max_candidates: int,
+                 relations: str = "") -> None:
+        self.wordnet_dir = wordnet_dir
+        digest = _files_digest([wordnet_dir / f for f in WORDNET_FILES] + [Path(lm.path)],
+                               f"v{THESAURUS_VERSION}|k{max_candidates}|r{relations}")
+        compiled = cache_dir / "fluency" / f"thesaurus-en-{digest}.pickle"
+        table = _load_pickle(compiled)
+        if table is None:
+            table = compile_thesaurus(wordnet_dir, lm, max_candidates, relations)
+            _save_pickle(compiled, table)
+        self.synonyms: dict[str, tuple[tuple[str, bool], ...]] = table["synonyms"]
+        self.phrase_len: dict[str, int] = table["phrase_len"]
+        self.digest = digest
+
+
+def _files_digest(paths: list[Path], extra: str) -> str:
+    h = hashlib.sha256(extra.encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def _load_pickle(path: Path) -> dict | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+
+
+def _save_pickle(path: Path, obj: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache costs a recompile per process, nothing else
+
+
+_POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+
+
+def read_wordnet_synsets(wordnet_dir: Path, relations: str = "") -> list[tuple[str, list[str], list[str]]]:
+    """``(pos, lemmas, related lemmas)`` of every synset in WordNet's ``data.*`` files; lemmas
+    lower-case, with spaces for WordNet's underscores and adjective markers such as ``(a)`` removed.
+    ``relations``: WordNet pointer symbols whose target synsets' lemmas are the related lemmas
+    (``@`` hypernym, ``&`` similar to, ``$`` verb group).
+
+    Each line of a data file is ``offset lex_filenum ss_type w_cnt word lex_id ... p_cnt pointer...``
+    with ``w_cnt`` in hexadecimal and each pointer ``symbol offset pos source/target``; lines
+    starting with two spaces are the licence."""
+    raw: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+    by_offset: dict[tuple[str, str], list[str]] = {}
+    for pos, name in _POS_FILES.items():
+        path = wordnet_dir / f"data.{name}"
+        try:
+            fh = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by the with below)
+        except OSError as exc:
+            raise FluencyUnavailable(f"WordNet file {path}: {exc.strerror} — run `{FETCH_COMMAND}`") from exc
+        with fh:
+            for line in fh:
+                if line.startswith("  "):
+                    continue
+                fields = line.split(" | ", 1)[0].split()
+                try:
+                    count = int(fields[3], 16)
+                    n_ptr = int(fields[4 + 2 * count])
+                except (IndexError, ValueError) as exc:
+                    raise FluencyUnavailable(f"WordNet file {path}: unreadable line {line[:60]!r}") from exc
+                lemmas = []
+                for k in range(count):
+                    lemma = fields[4 + 2 * k]
+                    paren = lemma.find("(")
+                    if paren > 0:
+                        lemma = lemma[:paren]
+                    lemmas.append(lemma.replace("_", " ").lower())
+                ptrs = []
+                if relations:
+                    base = 5 + 2 * count
+                    for k in range(n_ptr):
+                        sym, off, ppos, st = fields[base + 4 * k: base + 4 * k + 4]
+                        if sym in relations and st == "0000":
+                            ptrs.append(("a" if ppos == "s" else ppos, off))
+                key_pos = "a" if fields[2] == "s" else fields[2]
+                by_offset[(key_pos, fields[0])] = lemmas
+                raw.append((pos, lemmas, ptrs))
+    return [(pos, lemmas, [x for p in ptrs for x in by_offset.get(p, ())]) for pos, lemmas, ptrs in raw]
+
+
+def read_wordnet_exceptions(wordnet_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """``{pos: {inflected form: [base forms]}}`` from WordNet's ``*.exc`` files."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for pos, name in (("n", "noun"), ("v", "verb"), ("a", "adj")):
+        table: dict[str, list[str]] = {}
+        path = wordnet_dir / f"{name}.exc"
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    parts = line.split()
+                    if len(parts) >= 2:
+                        table[parts[0].replace("_", " ")] = [p.replace("_", " ") for p in parts[1:]]
+        except OSError as exc:
+            raise FluencyUnavailable(f"WordNet file {path}: {exc.strerror} — run `{FETCH_COMMAND}`") from exc
+        out[pos] = table
+    return out
+
+
+# (tag, pos): regular endings; inflect() tries each and the model's vocabulary decides.
+_INFLECTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "pl": ("n", (("s", ""), ("es", ""), ("ies", "y"), ("es", "e"))),
+    "3sg": ("v", (("s", ""), ("es", ""), ("ies", "y"), ("es", "e"))),
+    "ed": ("v", (("ed", ""), ("d", "e"), ("ied", "y"), ("ed", "e"))),
+    "ing": ("v", (("ing", ""), ("ing", "e"), ("ying", "ie"))),
+    "er": ("a", (("er", ""), ("r", "e"), ("ier", "y"))),
+    "est": ("a", (("est", ""), ("st", "e"), ("iest", "y"))),
+}
+
+
+def _regular_forms(base: str, tag: str) -> list[str]:
+    """Candidate inflections of ``base`` (the last word of a phrase) for ``tag``."""
+    _, rules = _INFLECTIONS[tag]
+    head, _, last = base.rpartition(" ")
+    if tag in ("3sg", "ed", "ing") and head:  # a phrasal verb inflects its first word
+        first, _, tail = base.partition(" ")
+        return [f"{f} {tail}" for f in _regular_forms(first, tag)]
+    forms = []
+    for ending, strip in rules:
+        if strip and not last.endswith(strip):
+            continue
+        stem = last[: len(last) - len(strip)] if strip else last
+        forms.append(stem + ending)
+    if tag in ("ed", "ing") and len(last) >= 3 and last[-1] not in "aeiouwxy" and last[-2] in "aeiou" \
+            and last[-3] not in "aeiou":
+        forms.append(last + last[-1] + ("ed" if tag == "ed" else "ing"))  # stop -> stopped
+    return [f"{head} {f}" if head else f for f in forms]
+
+
+def compile_thesaurus(wordnet_dir: Path, lm: SphinxNGram, max_candidates: int, relations: str = "") -> dict:
+    """Build the surface-form synonym table from WordNet and the model's vocabulary.
+
+    Returns ``{"synonyms": {form: ((synonym form, only related), ...) most frequent first},
+    "phrase_len": {first word: longest phrase length}}``; "only related" marks a form that shares no
+    synset with ``form`` but comes through one of ``relations``. A form is kept only when every word of it is known to the model."""
+    synsets = read_wordnet_synsets(wordnet_dir, relations)
+    exceptions = read_wordnet_exceptions(wordnet_dir)
+    lemma_pos: dict[str, set[str]] = {}
+    syn: dict[str, set[str]] = {}
+    close: dict[str, set[str]] = {}  # same-synset mates; the rest of syn comes through a relation
+    for pos, lemmas, related in synsets:
+        for lemma in lemmas:
+            lemma_pos.setdefault(lemma, set()).add(pos)
+            syn.setdefault(lemma, set()).update(x for x in lemmas + related if x != lemma)
+            close.setdefault(lemma, set()).update(x for x in lemmas if x != lemma)
+
+    freq_cache: dict[str, float | None] = {}
+
+    def freq(form: str) -> float | None:
+        """log10 unigram probability of a form (sum over its words); None when a word is unknown."""
+        if form not in freq_cache:
+            total = 0.0
+            for w in form.split(" "):
+                p = lm.unigram(w)
+                if p is None:
+                    freq_cache[form] = None
+                    break
+                total += p
+            else:
+                freq_cache[form] = total
+        return freq_cache[form]
+
+    irregular: dict[tuple[str, str], list[str]] = {}  # (base, pos) -> irregular inflected forms
+    for pos, table in exceptions.items():
+        for form, bases in table.items():
+            for b in bases:
+                irregular.setdefault((b, pos), []).append(form)
+
+    def inflect(base: str, tag: str) -> str | None:
+        pos = _INFLECTIONS[tag][0]
+        options = [f for f in irregular.get((base, pos), []) if f != base] + _regular_forms(base, tag)
+        scored = [(freq(f), f) for f in options]
+        known = [(p, f) for p, f in scored if p is not None]
+        return max(known)[1] if known else None
+
+    surface: dict[str, set[str]] = {}
+    surface_close: dict[str, set[str]] = {}
+
+    def add(form: str, alts: Iterable[str], closes: Iterable[str]) -> None:
+        if freq(form) is None:
+            return
+        surface.setdefault(form, set()).update(a for a in alts if a != form)
+        surface_close.setdefault(form, set()).update(a for a in closes if a != form)
+
+    for lemma, mates in syn.items():
+        if not mates:
+            continue
+        add(lemma, (m for m in mates if freq(m) is not None), close[lemma])
+        for tag, (pos, _) in _INFLECTIONS.items():
+            if pos not in lemma_pos[lemma]:
+                continue
+            form = inflect(lemma, tag)
+            if form is None or form == lemma:
+                continue
+            alts, closes = [], []
+            for m in mates:
+                if pos in lemma_pos.get(m, ()):
+                    f = inflect(m, tag)
+                    if f is not None:
+                        alts.append(f)
+                        if m in close[lemma]:
+                            closes.append(f)
+            add(form, alts, closes)
+
+    synonyms: dict[str, tuple[tuple[str, bool], ...]] = {}
+    phrase_len: dict[str, int] = {}
+    for form, alts in surface.items():
+        ranked = sorted((a for a in alts if freq(a) is not None), key=lambda a: -(freq(a) or -99.0))
+        if not ranked:
+            continue
+        synonyms[form] = tuple((a, a not in surface_close[form]) for a in ranked[:max_candidates])
+        n = form.count(" ") + 1
+        if n > 1:
+            first = form.split(" ", 1)[0]
+            phrase_len[first] = max(phrase_len.get(first, 1), n)
+    return {"synonyms": synonyms, "phrase_len": phrase_len}
+
+
+class EnglishResources:
+    """English: CMU's en-us trigram model (pocketsphinx) and WordNet 3.0 (Debian ``wordnet-base``)."""
+
+    lang = "en"
+
+    def __init__(self, cfg: FluencyConfig) -> None:
+        self.lm = SphinxNGram(cfg.lm_path)
+        wordnet_dir = find_wordnet(cfg)
+        cache = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
+        self.thesaurus = WordNetThesaurus(wordnet_dir, self.lm, cache, cfg.max_candidates, cfg.relations)
+        self._synonyms = self.thesaurus.synonyms
+        self._phrase_len = self.thesaurus.phrase_len
+        self.logprob = self.lm.logprob  # type: ignore[method-assign]  # the hot path, without a call layer
+        self._unigram: dict[str, float] = {}
+
+    def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
+        return self.lm.logprob(word, prev1, prev2)
+
+    def alternatives(self, phrase: str) -> tuple[tuple[str, bool], ...]:
+        return self._synonyms.get(phrase, ())
+
+    def max_phrase_words(self, word: str) -> int:
+        return self._phrase_len.get(word, 1)
+
+    def is_candidate_source(self, word: str) -> bool:
+        return word not in FUNCTION_WORDS
+
+    def unigram(self, phrase: str) -> float:
+        v = self._unigram.get(phrase)
+        if v is None:
+            v = sum(self.lm.unigram(w) or -8.0 for w in phrase.split(" "))
+            self._unigram[phrase] = v
+        return v
+
+    def signature(self) -> str:
+        return f"en:pocketsphinx-en-us:{Path(self.lm.path).name}|wordnet-3.0:{self.thesaurus.digest}"
+
+
+def find_wordnet(cfg: FluencyConfig) -> Path:
+    """The WordNet folder: ``[fluency] wordnet_dir``, else ``/usr/share/wordnet``, else the cache's
+    ``wordnet`` folder. Raises :class:`FluencyUnavailable` naming the places looked in."""
+    if cfg.wordnet_dir:
+        folder = Path(cfg.wordnet_dir)
+        missing = [f for f in WORDNET_FILES if not (folder / f).is_file()]
+        if missing:
+            raise FluencyUnavailable(f"[fluency] wordnet_dir = {cfg.wordnet_dir!r}: no {', '.join(missing)} there "
+                                     f"— point it at WordNet 3.0's dict folder or run `{FETCH_COMMAND}`")
+        return folder
+    cache = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
+    places = [Path("/usr/share/wordnet"), cache / "wordnet"]
+    for folder in places:
+        if all((folder / f).is_file() for f in WORDNET_FILES):
+            return folder
+    raise FluencyUnavailable(f"WordNet 3.0 not found (looked in {', '.join(map(str, places))}) "
+                             f"— run `{FETCH_COMMAND}` or `apt-get install {WORDNET_PACKAGE}`")
+
+
+def fetch_wordnet(cache_dir: Path | None = None) -> Path:
+    """Download Debian's ``wordnet-base`` with ``apt-get download`` and extract its database into
+    ``<cache_dir>/wordnet``; a ``.deb`` already in ``<cache_dir>/debian`` is used as it is.
+
+    Returns the folder. Raises :class:`FluencyUnavailable` when the package cannot be had."""
+    cache = cache_dir or default_cache_dir()
+    debs_dir = cache / "debian"
+    debs_dir.mkdir(parents=True, exist_ok=True)
+    debs = sorted(debs_dir.glob(f"{WORDNET_PACKAGE}_*.deb"))
+    if not debs:
+        if shutil.which("apt-get") is None:
+            raise FluencyUnavailable(f"apt-get not found and no {WORDNET_PACKAGE} .deb in {debs_dir}")
+        tmp = Path(tempfile.mkdtemp(prefix=".dl-", dir=debs_dir))
+        try:
+            proc = subprocess.run(["apt-get", "-q", "-o", "APT::Sandbox::User=root", "download", WORDNET_PACKAGE],
+                                  cwd=tmp, capture_output=True, text=True, timeout=600, check=False)
+            got = sorted(tmp.glob(f"{WORDNET_PACKAGE}_*.deb"))
+            if proc.returncode != 0 or not got:
+                raise FluencyUnavailable(f"apt-get download {WORDNET_PACKAGE} failed: {proc.stderr.strip()[-300:]}")
+            target = debs_dir / got[0].name
+            os.replace(got[0], target)
+            debs = [target]
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    out = cache / "wordnet"
+    extract_wordnet_deb(debs[-1], out)
+    return out
+
+
+def extract_wordnet_deb(deb: Path, out: Path) -> None:
+    """Extract ``usr/share/wordnet/*`` of a ``wordnet-base`` package into ``out`` (atomically)."""
+    tar_bytes = _deb_data_tar(deb)
+    tmp = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=out.parent if out.parent.exists() else None))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
+            for member in tar.getmembers():
+                name = member.name.lstrip("./")
+                if member.isfile() and name.startswith("usr/share/wordnet/") and "/" not in name[18:]:
+                    data = tar.extractfile(member)
+                    if data is not None:
+                        (tmp / name[18:]).write_bytes(data.read())
+        missing = [f for f in WORDNET_FILES if not (tmp / f).is_file()]
+        if missing:
+            raise FluencyUnavailable(f"{deb}: no {', '.join(missing)} in usr/share/wordnet")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _deb_data_tar(deb: Path) -> bytes:
+    """The uncompressed data tarball of a ``.deb`` (an ``ar`` archive), read without dpkg."""
+    import gzip
+    import lzma
+
+    with open(deb, "rb") as fh:
+        if fh.read(8) != b"!<arch>\n":
+            raise FluencyUnavailable(f"{deb}: not a Debian package")
+        while True:
+            header = fh.read(60)
+            if len(header) < 60:
+                raise FluencyUnavailable(f"{deb}: no data.tar member")
+            name = header[:16].decode().strip().rstrip("/")
+            size = int(header[48:58].decode().strip())
+            data = fh.read(size)
+            if size % 2:
+                fh.read(1)
+            if name.startswith("data.tar"):
+                break
+    if name.endswith(".xz"):
+        return lzma.decompress(data)
+    if name.endswith(".gz"):
+        return gzip.decompress(data)
+    if name.endswith(".zst"):
+        raise FluencyUnavailable(f"{deb}: zstd-compressed; install it with `apt-get install {WORDNET_PACKAGE}`")
+    return data
+
+
+#: language -> resources class; a new language is one entry (a model and a thesaurus behind the protocol)
+RESOURCES: dict[str, type] = {"en": EnglishResources}
+
+
+def load_resources(lang: str, cfg: FluencyConfig) -> LanguageResources:
+    """The resources of ``lang``, loaded once per process and resource configuration."""
+    if lang not in RESOURCES:
+        raise FluencyUnavailable(f"no fluency resources for language {lang!r} (have: {', '.join(sorted(RESOURCES))})")
+    key = (lang, *cfg.resource_key())
+    res = _LOADED.get(key)
+    if res is None:
+        res = _LOADED[key] = RESOURCES[lang](cfg)
+    return res
+
+
+_LOADED: dict[tuple, LanguageResources] = {}
+
+
+def fluency_availability(lang: str = "en", cfg: FluencyConfig | None = None) -> str | None:
+    """``None`` when the stage can run for ``lang``, else why not and the command that fixes it
+    (what a stage reports as ``skipped: …``)."""
+    try:
+        load_resources(lang, cfg or FluencyConfig())
+    except FluencyUnavailable as exc:
+        return str(exc)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------
+
+# Words (apostrophes and inner hyphens kept) and the punctuation that breaks the n-gram context.
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d[\d.,:/]*|[^\w\s]", re.UNICODE)
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+_NO_BREAK = frozenset("'’‘-")
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    norm: str | None  # lower-case word; None for numbers and other unknowns
+
+
+def _chunks(text: str) -> list[list[_Token]]:
+    """Word runs of ``text`` between punctuation, each a list of tokens."""
+    chunks: list[list[_Token]] = [[]]
+    for m in _TOKEN_RE.finditer(text):
+        tok = m.group(0)
+        c = tok[0]
+        if c.isalpha():
+            chunks[-1].append(_Token(m.start(), m.end(), tok.translate(_APOSTROPHES).lower()))
+        elif c.isdigit():
+            chunks[-1].append(_Token(m.start(), m.end(), None))
+        elif c not in _NO_BREAK and chunks[-1]:
+            chunks.append([])
+    return [c for c in chunks if c]
+
+
+@dataclass
+class FluencyScorer:
+    """Scores sentences of one language; resources load on first use, results are cached per text.
+
+    ``score(sentences)`` returns one :class:`FluencyEvidence` per sentence, in order; scoring a
+    sentence alone or in a batch gives the same evidence.
+    """
+
+    lang: str = "en"
+    cfg: FluencyConfig = field(default_factory=FluencyConfig)
+    cache_size: int = 200_000
+    _cache: dict[str, FluencyEvidence] = field(default_factory=dict, repr=False)
+
+    @property
+    def resources(self) -> LanguageResources:
+        return load_resources(self.lang, self.cfg)
+
+    def score(self, sentences: Sequence[str]) -> list[FluencyEvidence]:
+        """Evidence for every sentence of ``sentences`` (same length, same order)."""
+        res = self.resources
+        out = []
+        cache = self._cache
+        for text in sentences:
+            ev = cache.get(text)
+            if ev is None:
+                ev = self._score_one(text, res)
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[text] = ev
+            out.append(ev)
+        if len(out) != len(sentences):
+            raise AssertionError("fluency: one evidence per sentence")
+        return out
+
+    def _score_one(self, text: str, res: LanguageResources) -> FluencyEvidence:
+        cfg = self.cfg
+        floor, prior, cap, related_penalty = cfg.min_log10_ratio, cfg.prior_weight, cfg.token_cap, cfg.related_penalty
+        lp, uni, alternatives = res.logprob, res.unigram, res.alternatives
+        found: list[SuspectPhrase] = []
+        n_words = 0
+        for ci, chunk in enumerate(_chunks(text)):
+            words = [t.norm for t in chunk]
+            n = len(words)
+            # history of position k: (prev1, prev2); a chunk after punctuation starts without context
+            start = "<s>" if ci == 0 else None
+            padded = [None, start, *words] if start else [None, None, *words]
+            base = []
+            for k, w in enumerate(words):
+                v = lp(w, padded[k + 1], padded[k] if padded[k + 1] is not None else None) if w else None
+                base.append(0.0 if v is None else v)
+                n_words += v is not None
+            for i, w in enumerate(words):
+                if w is None or base[i] == 0.0 or not res.is_candidate_source(w):
+                    continue
+                for span in range(1, min(res.max_phrase_words(w), n - i) + 1):
+                    j = i + span
+                    if span > 1 and None in words[i:j]:
+                        break
+                    key = w if span == 1 else " ".join(words[i:j])  # type: ignore[arg-type]
+                    alts = alternatives(key)
+                    if not alts:
+                        continue
+                    tail = min(n, j + 2)
+                    old_rep = sum(base[i:j])
+                    if -(old_rep + sum(base[j:tail])) < floor:
+                        continue  # no replacement can gain more than the window's own cost
+                    follow = words[j:tail]
+                    # the most the following words can add: each rises at most to probability 1, or by the cap
+                    follow_max = sum(min(cap, -b) for b in base[j:tail])
+                    prior_w = uni(key)
+                    best: tuple[float, str] | None = None
+                    for alt, related in alts:
+                        alt_words = alt.split(" ")
+                        penalty = prior * max(0.0, uni(alt) - prior_w) if prior else 0.0
+                        if related:
+                            penalty += related_penalty
+                        seq = [padded[i], padded[i + 1], *alt_words, *follow]
+                        m = len(alt_words)
+                        rep = 0.0
+                        for k in range(2, 2 + m):
+                            p1 = seq[k - 1]
+                            v = lp(seq[k], p1, seq[k - 2] if p1 is not None else None)
+                            if v is None:
+                                rep = None
+                                break
+                            rep += v
+                        if rep is None:
+                            continue
+                        gain = min(cap, rep - old_rep) - penalty
+                        bar = floor if best is None else max(floor, best[0])
+                        if gain + follow_max < bar:
+                            continue  # exact: even a perfect fit of the following words would not do
+                        for k in range(2 + m, len(seq)):
+                            tok = seq[k]
+                            if tok is None:
+                                continue
+                            p1 = seq[k - 1]
+                            v = lp(tok, p1, seq[k - 2] if p1 is not None else None)
+                            if v is not None:
+                                gain += min(cap, v - base[j + k - 2 - m])
+                        if gain >= bar and (best is None or gain > best[0]):
+                            best = (gain, alt)
+                    if best is not None:
+                        found.append(self._phrase(text, chunk, i, j, tail, best[1], best[0]))
+        found.sort(key=lambda p: -p.log10_ratio)
+        kept: list[SuspectPhrase] = []
+        for p in found:
+            if all(p.end <= q.start or p.start >= q.end for q in kept):
+                kept.append(p)
+        return FluencyEvidence(text, round(kept[0].log10_ratio, 3) if kept else 0.0, tuple(kept), n_words, self.lang)
+
+    @staticmethod
+    def _phrase(text: str, chunk: list[_Token], i: int, j: int, tail: int, alt: str, delta: float) -> SuspectPhrase:
+        start, end = chunk[i].start, chunk[tail - 1].end
+        replaced = text[chunk[i].start:chunk[j - 1].end]
+        phrase = text[start:end]
+        replacement = alt
+        if replaced[:1].isupper():
+            replacement = alt[:1].upper() + alt[1:]
+        usual = replacement + text[chunk[j - 1].end:end]
+        return SuspectPhrase(start, end, phrase, usual, replaced, replacement, round(delta, 3))
+
+
+# ---------------------------------------------------------------------------
+# Deciding
+# ---------------------------------------------------------------------------
+
+
+def format_phrase(p: SuspectPhrase) -> str:
+    """‘keep of execution’ — usual: ‘stay of execution’ (×10^8)"""
+    return f"‘{p.phrase}’ — usual: ‘{p.usual}’ ({_ratio(p.log10_ratio)} as likely)"
+
+
+def _ratio(log10_ratio: float) -> str:
+    if log10_ratio < 6:
+        return f"{10 ** log10_ratio:,.0f}×"
+    return f"10^{log10_ratio:.0f}×"
+
+
+def decide(evidence: FluencyEvidence, threshold: float, max_phrases: int = 3) -> str | None:
+    """The reason a reviewer sees when ``evidence`` passes ``threshold`` (a log10 ratio), else None."""
+    if evidence.score < threshold:
+        return None
+    shown = [p for p in evidence.phrases if p.log10_ratio >= threshold][:max_phrases]
+    more = sum(1 for p in evidence.phrases if p.log10_ratio >= threshold) - len(shown)
+    reason = "reads as synonym-spun: " + "; ".join(format_phrase(p) for p in shown)
+    return reason + (f"; and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class DocumentFluency:
+    """A page's fluency: ``n_scored`` sentences with at least ``min_words`` scored words,
+    ``n_spun`` of them past the threshold, ``share`` = n_spun / n_scored (0.0 when none)."""
+
+    n_scored: int
+    n_spun: int
+    share: float
+
+
+def document_fluency(evidence: Sequence[FluencyEvidence], threshold: float, min_words: int = 4) -> DocumentFluency:
+    """Aggregate the sentences of one page (or article) at a sentence threshold."""
+    scored = [e for e in evidence if e.n_words >= min_words]
+    spun = sum(1 for e in scored if e.score >= threshold)
+    return DocumentFluency(len(scored), spun, spun / len(scored) if scored else 0.0)
+
+
+def decide_document(evidence: Sequence[FluencyEvidence], thresholds: FluencyThresholds | None = None,
+                    ) -> tuple[DocumentFluency, list[str | None]]:
+    """The two-level decision for the sentences of one page (or article), in order.
+
+    The page's share of sentences at ``thresholds.sentence`` decides whether it fails
+    (``share >= page_share``); on a failing page every sentence is judged at ``relaxed``, elsewhere
+    at ``sentence``. Returns the page aggregate and one reason (or None) per sentence."""
+    t = thresholds or FluencyThresholds()
+    doc = document_fluency(evidence, t.sentence, t.min_words)
+    failing = doc.n_scored > 0 and doc.share >= t.page_share
+    level = t.relaxed if failing else t.sentence
+    reasons = [decide(e, level) if e.n_words >= t.min_words or e.score >= t.sentence else None for e in evidence]
+    if len(reasons) != len(evidence):
+        raise AssertionError("fluency: one decision per sentence")
+    return doc, reasons
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.fluency fetch [--cache DIR]`` or ``score [SENTENCE...]`` (stdin without)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m pipeline.fluency", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    fetch = sub.add_parser("fetch", help=f"download Debian's {WORDNET_PACKAGE} and compile the thesaurus")
+    fetch.add_argument("--cache", type=Path, default=None, help="cache folder (default $TQA_CACHE or ~/.cache/tqa)")
+    score = sub.add_parser("score", help="print the evidence of sentences (arguments, else stdin lines)")
+    score.add_argument("sentences", nargs="*")
+    score.add_argument("--threshold", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "fetch":
+            folder = fetch_wordnet(args.cache)
+            cfg = FluencyConfig(cache_dir=str(args.cache) if args.cache else None,
+                                wordnet_dir=str(folder))
+            load_resources("en", cfg)
+            print(f"WordNet in {folder}; thesaurus compiled")
+            return 0
+        sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        for ev in FluencyScorer().score(sentences):
+            reason = decide(ev, args.threshold)
+            print(f"{ev.score:6.2f}  {ev.text}")
+            if reason:
+                print(f"        {reason}")
+    except FluencyUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
