@@ -28,15 +28,25 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.eval_xling import confident_pairs, lexicons, tm_texts  # noqa: E402
-from benchmarks.xling_corpus import ParallelPage, load  # noqa: E402
-from pipeline.garble import (GarbleThresholds, OrderModel, calibrate_length, order_chunks, order_evidence,  # noqa: E402
-                             order_reason, order_tokens, replacement_evidence, replacement_reason,
-                             truncation_evidence, truncation_reason)
-from pipeline.lexicon import Lexicon, is_cjk  # noqa: E402
-from pipeline.xling import prepare_english, prepare_variant, similarity_matrix  # noqa: E402
+from benchmarks.eval_xling import confident_pairs, lexicons, tm_texts
+from benchmarks.xling_corpus import ParallelPage, load
+from pipeline.garble import (
+    GarbleThresholds,
+    OrderModel,
+    calibrate_length,
+    order_chunks,
+    order_evidence,
+    order_reason,
+    order_tokens,
+    replacement_evidence,
+    replacement_reason,
+    truncation_evidence,
+    truncation_reason,
+)
+from pipeline.lexicon import Lexicon, is_cjk
+from pipeline.xling import prepare_english, prepare_variant, similarity_matrix
 
 SEED = 11
 KINDS = ("shuffle", "truncate", "replace")

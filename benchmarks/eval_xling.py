@@ -28,14 +28,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.xling_corpus import ParallelPage, fetch, load  # noqa: E402
-from pipeline import align, pair  # noqa: E402
-from pipeline.lexicon import (Lexicon, clean_tm_text, learn_lexicon,  # noqa: E402
-                              lexicon_from_translation_memory, load_freedict, read_translation_memory)
-from pipeline.text import folded_words  # noqa: E402
-from pipeline.xling import DocumentIndex, prepare_english, prepare_variant, similarity_matrix  # noqa: E402
+from benchmarks.xling_corpus import ParallelPage, fetch, load
+from pipeline import align, pair
+from pipeline.lexicon import (
+    Lexicon,
+    clean_tm_text,
+    learn_lexicon,
+    lexicon_from_translation_memory,
+    load_freedict,
+    read_translation_memory,
+)
+from pipeline.text import folded_words
+from pipeline.xling import DocumentIndex, prepare_english, prepare_variant, similarity_matrix
 
 SEED = 7
 #: Catalogues left out of the translation memory: coreutils' and diffutils' messages are their
@@ -102,7 +108,7 @@ def confident_pairs(pages: list[ParallelPage], lex: Lexicon, min_score: float = 
 # ---------------------------------------------------------------------------
 
 
-def _overlap_ranker(en_docs: list[str]):  # noqa: ANN202
+def _overlap_ranker(en_docs: list[str]):
     """Plain word overlap: cosine of binary idf-weighted folded-word vectors."""
     sets = [set(folded_words(d)) for d in en_docs]
     df: Counter[str] = Counter()
@@ -127,7 +133,7 @@ def _overlap_ranker(en_docs: list[str]):  # noqa: ANN202
     return rank
 
 
-def _pair_ranker(en_docs: list[str], xx_docs: list[str], lang: str):  # noqa: ANN202
+def _pair_ranker(en_docs: list[str], xx_docs: list[str], lang: str):
     """Today's pipeline.pair scoring (its inverted index over anchors and long words)."""
     originals = [pair.ArticleText(f"en{i}", f"en{i}", 0, "en", "original", "", d) for i, d in enumerate(en_docs)]
     variants = [pair.ArticleText(f"xx{i}", f"xx{i}", 0, lang, "variant", "", d) for i, d in enumerate(xx_docs)]

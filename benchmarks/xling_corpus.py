@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.lexicon import ENGLISH_STOPWORDS  # noqa: E402
-from pipeline.text import fold, folded_words  # noqa: E402
+from pipeline.lexicon import ENGLISH_STOPWORDS
+from pipeline.text import fold, folded_words
 
-CACHE = Path.home() / ".cache" / "tqa"
-DEB_DIR = CACHE / "debian"
-UNPACKED = CACHE / "unpacked"
 LO_CODES = {"sv": "sv", "de": "de", "fr": "fr", "ja": "ja", "en": "en-US"}
 
 
@@ -60,21 +56,9 @@ def split_of(name: str) -> str:
 
 def fetch(package: str) -> Path:
     """The unpacked tree of a Debian package (downloaded with ``apt-get download`` when missing)."""
-    target = UNPACKED / package
-    if (target / ".done").is_file():
-        return target
-    DEB_DIR.mkdir(parents=True, exist_ok=True)
-    debs = sorted(DEB_DIR.glob(f"{package}_*.deb"))
-    if not debs:
-        proc = subprocess.run(["apt-get", "-q", "-o", "APT::Sandbox::User=root", "download", package],
-                              cwd=DEB_DIR, capture_output=True, text=True, timeout=600)
-        debs = sorted(DEB_DIR.glob(f"{package}_*.deb"))
-        if not debs:
-            raise RuntimeError(f"cannot download {package}: {proc.stderr.strip()[-300:]}")
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(target)], check=True, timeout=600)
-    (target / ".done").write_text(debs[-1].name)
-    return target
+    from tests.fixtures.debs import unpacked
+
+    return unpacked(package)
 
 
 def _clean(text: str) -> str:
@@ -166,15 +150,10 @@ def debian_reference_pages(lang: str) -> list[ParallelPage]:
         en_s: list[str] = []
         xx_s: list[str] = []
         pairs: list[tuple[int, int]] = []
-
-        def flush() -> None:
-            if len(pairs) >= 3:
-                pages.append(ParallelPage("debian-reference", f"dr:{chapter}#{section}", lang,
-                                          list(en_s), list(xx_s), list(pairs)))
-
+        sections = []
         for (kind, et), (_, xt) in zip(eb, xb, strict=True):
             if kind == "title":
-                flush()
+                sections.append((section, en_s, xx_s, pairs))
                 section += 1
                 en_s, xx_s, pairs = [], [], []
             if not et or not xt:
@@ -183,7 +162,9 @@ def debian_reference_pages(lang: str) -> list[ParallelPage]:
                 pairs.append((len(xx_s), len(en_s)))
             en_s.append(et)
             xx_s.append(xt)
-        flush()
+        sections.append((section, en_s, xx_s, pairs))
+        pages += [ParallelPage("debian-reference", f"dr:{chapter}#{n}", lang, e, x, pr)
+                  for n, e, x, pr in sections if len(pr) >= 3]
     return pages
 
 

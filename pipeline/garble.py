@@ -27,6 +27,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .lexicon import STOPWORDS, Lexicon, is_cjk
 from .text import fold
@@ -175,7 +176,7 @@ class OrderModel:
         """Count one text's tokens."""
         seq = self.map(tokens)
         self.uni.update(seq)
-        self.bi.update(zip(seq, seq[1:], strict=False))
+        self.bi.update(pairwise(seq))
         self.first.update(seq[:-1])
 
     @property
@@ -189,7 +190,7 @@ class OrderModel:
         of ``tokens``) are given, of theirs — with the text's own counts removed when ``exclude``."""
         seq = self.map(tokens)
         own_uni: Counter[str] = Counter(seq) if exclude else Counter()
-        own_bi: Counter[tuple[str, str]] = Counter(zip(seq, seq[1:], strict=False)) if exclude else Counter()
+        own_bi: Counter[tuple[str, str]] = Counter(pairwise(seq)) if exclude else Counter()
         own_first: Counter[str] = Counter(seq[:-1]) if exclude else Counter()
         n = max(1, self.size - (len(seq) if exclude else 0))
         vocab = len(self.uni) + 1
@@ -197,9 +198,11 @@ class OrderModel:
         out = []
         uni, bi, first, k = self.uni, self.bi, self.first, self.k
         for s in seqs:
-            for a, b in zip(s, s[1:], strict=False):
-                pb = (uni[b] - own_uni[b] + 1) / (n + vocab)
-                out.append(math.log((bi[(a, b)] - own_bi[(a, b)] + k * pb) / (first[a] - own_first[a] + k)))
+            for a, b in pairwise(s):
+                # counts never go below zero: a text that was not counted is scored as it is
+                pb = (max(0, uni[b] - own_uni[b]) + 1) / (n + vocab)
+                out.append(math.log((max(0, bi[(a, b)] - own_bi[(a, b)]) + k * pb)
+                                    / (max(0, first[a] - own_first[a]) + k)))
         return out
 
 
@@ -301,12 +304,12 @@ class GarbleThresholds:
     similarity lies ``replace_z`` spreads below the article's other pairs and under
     ``replace_max_score``."""
 
-    trunc_z_open: float = -1.5
+    trunc_z_open: float = -1.0
     trunc_z: float = -4.0
     order_max_strength: float = 0.5
     order_min_tokens: int = 6
-    replace_z: float = -3.0
-    replace_max_score: float = 0.3
+    replace_z: float = -1.0
+    replace_max_score: float = 0.2
 
 
 def _pct(x: float) -> str:

@@ -48,61 +48,24 @@ FREEDICT_CODES = {"sv": "swe", "de": "deu", "fr": "fra", "ja": "jpn", "it": "ita
 #: Where installed dictd dictionaries are looked for, then where fetched ``.deb`` files are.
 DEFAULT_DICT_DIRS = (Path("/usr/share/dictd"), Path.home() / ".cache" / "tqa" / "debian")
 
-ENGLISH_STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each either else etc even ever
-every few for from further had has have having he her here hers him his how however i if in into
-is it its itself just may me might more most much must my neither no nor not now of off on once
-one only or other our ours out over own per same shall she should since so some such than that
-the their theirs them then there these they this those through thus to too under until up upon
-us very via was we were what when where whether which while who whom whose why will with within
-without would yet you your yours e g ie eg s t sth sb someone something somebody oneself one's esp
-usu fig pl sg
-""".split())
+ENGLISH_STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "either", "else", "etc", "even", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "much", "must", "my", "neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "out", "over", "own", "per", "same", "shall", "she", "should", "since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "e", "g", "ie", "eg", "s", "t", "sth", "sb", "someone", "something", "somebody", "oneself", "one's", "esp", "usu", "fig", "pl", "sg"])
 
 #: Function words per language: not counted as content (their dictionary translations are
 #: noisy), and a paragraph that ends on one is cut mid-sentence.
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": ENGLISH_STOPWORDS,
-    "sv": frozenset(fold(w) for w in """
-alla allt andra annan annat att av bara blir bli bör da dem den denna deras dess dessa det detta
-dig din ditt du där efter eftersom ej eller en ett fler för från ha har hade han hans har hon
-honom hur här i icke ingen inom inte innan jag kan kunde man med mellan men mer mig min mitt
-mot måste när och också om oss på sig sin sina sitt ska skall skulle som så till under upp ut
-utan vad var vara varje vars vi vid vilka vilken vilket vår än ännu är åt över samt sådan även
-""".split()),
-    "de": frozenset(fold(w) for w in """
-aber als also am an auch auf aus bei bin bis bist da damit dann das dass dem den denen der des
-dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer
-eines er es etwa für gegen hat hatte hier ihr ihre ihrem ihren ihrer im in ist ja jede jedem
-jeden jeder jedes kann kein keine können man mit muss nach nicht noch nur ob oder ohne sein
-seine sich sie sind so soll sollte um und uns unter vom von vor war wenn werden wie wir wird
-wo zu zum zur über sowie bzw werden wurde wurden sehr
-""".split()),
-    "fr": frozenset(fold(w) for w in """
-à au aux avec ce ces cette celle celui dans de des du elle en et être est il ils je la le les
-leur leurs lui mais me même mes moi ne ni nous on ou où par pas pour qu que qui sa sans se ses
-si son sont sur ta te tes toi ton tous tout toute toutes tu un une vos votre vous y été sera
-peut peuvent cela ceci ainsi dont lors
-""".split()),
-    "it": frozenset(fold(w) for w in """
-a al alla alle allo ai agli anche che chi con da dal dalla dei del della delle dello di e è ed
-gli i il in la le lo ma ne nel nella non o per più se si sia sono su sul sulla tra un una uno
-""".split()),
-    "es": frozenset(fold(w) for w in """
-a al como con de del el en es esta este esto la las lo los más no o para pero por que se si sin
-su sus un una y ya sobre entre cuando también puede
-""".split()),
-    "pt": frozenset(fold(w) for w in """
-a ao aos as com como da das de do dos e é em entre mais mas na nas no nos o os ou para pela
-pelo por que se sem seu sua um uma são também pode
-""".split()),
+    "sv": frozenset(fold(w) for w in ["alla", "allt", "andra", "annan", "annat", "att", "av", "bara", "blir", "bli", "bör", "da", "dem", "den", "denna", "deras", "dess", "dessa", "det", "detta", "dig", "din", "ditt", "du", "där", "efter", "eftersom", "ej", "eller", "en", "ett", "fler", "för", "från", "ha", "har", "hade", "han", "hans", "har", "hon", "honom", "hur", "här", "i", "icke", "ingen", "inom", "inte", "innan", "jag", "kan", "kunde", "man", "med", "mellan", "men", "mer", "mig", "min", "mitt", "mot", "måste", "när", "och", "också", "om", "oss", "på", "sig", "sin", "sina", "sitt", "ska", "skall", "skulle", "som", "så", "till", "under", "upp", "ut", "utan", "vad", "var", "vara", "varje", "vars", "vi", "vid", "vilka", "vilken", "vilket", "vår", "än", "ännu", "är", "åt", "över", "samt", "sådan", "även"]),
+    "de": frozenset(fold(w) for w in ["aber", "als", "also", "am", "an", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "damit", "dann", "das", "dass", "dem", "den", "denen", "der", "des", "dessen", "die", "dies", "diese", "diesem", "diesen", "dieser", "dieses", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "etwa", "für", "gegen", "hat", "hatte", "hier", "ihr", "ihre", "ihrem", "ihren", "ihrer", "im", "in", "ist", "ja", "jede", "jedem", "jeden", "jeder", "jedes", "kann", "kein", "keine", "können", "man", "mit", "muss", "nach", "nicht", "noch", "nur", "ob", "oder", "ohne", "sein", "seine", "sich", "sie", "sind", "so", "soll", "sollte", "um", "und", "uns", "unter", "vom", "von", "vor", "war", "wenn", "werden", "wie", "wir", "wird", "wo", "zu", "zum", "zur", "über", "sowie", "bzw", "werden", "wurde", "wurden", "sehr"]),
+    "fr": frozenset(fold(w) for w in ["à", "au", "aux", "avec", "ce", "ces", "cette", "celle", "celui", "dans", "de", "des", "du", "elle", "en", "et", "être", "est", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "mais", "me", "même", "mes", "moi", "ne", "ni", "nous", "on", "ou", "où", "par", "pas", "pour", "qu", "que", "qui", "sa", "sans", "se", "ses", "si", "son", "sont", "sur", "ta", "te", "tes", "toi", "ton", "tous", "tout", "toute", "toutes", "tu", "un", "une", "vos", "votre", "vous", "y", "été", "sera", "peut", "peuvent", "cela", "ceci", "ainsi", "dont", "lors"]),
+    "it": frozenset(fold(w) for w in ["a", "al", "alla", "alle", "allo", "ai", "agli", "anche", "che", "chi", "con", "da", "dal", "dalla", "dei", "del", "della", "delle", "dello", "di", "e", "è", "ed", "gli", "i", "il", "in", "la", "le", "lo", "ma", "ne", "nel", "nella", "non", "o", "per", "più", "se", "si", "sia", "sono", "su", "sul", "sulla", "tra", "un", "una", "uno"]),
+    "es": frozenset(fold(w) for w in ["a", "al", "como", "con", "de", "del", "el", "en", "es", "esta", "este", "esto", "la", "las", "lo", "los", "más", "no", "o", "para", "pero", "por", "que", "se", "si", "sin", "su", "sus", "un", "una", "y", "ya", "sobre", "entre", "cuando", "también", "puede"]),
+    "pt": frozenset(fold(w) for w in ["a", "ao", "aos", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "é", "em", "entre", "mais", "mas", "na", "nas", "no", "nos", "o", "os", "ou", "para", "pela", "pelo", "por", "que", "se", "sem", "seu", "sua", "um", "uma", "são", "também", "pode"]),
 }
 
 # One inflectional suffix is stripped (the longest that leaves a stem of at least 3 letters).
 # The tables are in folded form (no accents), as keys are folded first.
 _SUFFIXES: dict[str, tuple[str, ...]] = {
-    "en": ("ations", "ation", "ingly", "ings", "ing", "ied", "ies", "edly", "ed", "es", "ly", "s", "e", "y"),
+    "en": ("ations", "ation", "ions", "ion", "ingly", "ings", "ing", "ied", "ies", "edly", "ed", "es", "ly", "s", "e", "y"),
     "sv": ("arnas", "ernas", "ornas", "andet", "arna", "erna", "orna", "ande", "ende", "aste", "heten",
            "ade", "are", "ast", "het", "ens", "ets", "era", "en", "et", "na", "ar", "er", "or", "de",
            "te", "ad", "at", "as", "es", "s", "a", "e"),
@@ -454,7 +417,7 @@ def _deb_member(deb: Path, suffixes: tuple[str, ...]) -> dict[str, bytes]:
     else with a small ``ar`` reader)."""
     tar_bytes = None
     if shutil.which("dpkg-deb"):
-        proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, timeout=300)
+        proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, timeout=300, check=False)
         if proc.returncode == 0:
             tar_bytes = proc.stdout
     if tar_bytes is None:
@@ -505,6 +468,16 @@ def freedict_files(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS) ->
     return None
 
 
+#: Bumped when parsing changes; with the stemming tables, names the cached parsed dictionaries.
+PARSER_VERSION = 1
+
+
+def _parser_digest() -> str:
+    import hashlib
+    blob = repr((PARSER_VERSION, sorted(_SUFFIXES.items()), sorted(ENGLISH_STOPWORDS), _MAX_STEMS, _SKIP_LINE))
+    return hashlib.sha1(blob.encode()).hexdigest()[:10]
+
+
 def _lexicon_cache_dir() -> Path:
     return Path(os.environ.get("TQA_LEXICON_CACHE", Path.home() / ".cache" / "tqa" / "lexicon"))
 
@@ -513,7 +486,7 @@ def load_freedict(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS, *, 
     """The FreeDict ``lang``→English lexicon from an installed dictionary or a ``.deb`` in ``dirs``.
 
     The parsed lexicon is kept in ``~/.cache/tqa/lexicon`` (``$TQA_LEXICON_CACHE``), named by the
-    source file's size and modification time, so later processes load it in a fraction of the parse
+    source file's size and modification time and by the parser's version and tables, so later processes load it in a fraction of the parse
     time. Raises :class:`InputError` when no dictionary is found (naming the folders searched and
     the Debian package to install)."""
     dirs = list(dirs)
@@ -524,7 +497,7 @@ def load_freedict(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS, *, 
                          f"dict-freedict-{code}-eng (or `apt-get download` it into one of those folders)")
     src = found[0] if isinstance(found, tuple) else found
     st = src.stat()
-    cache_file = _lexicon_cache_dir() / f"freedict-{code}-eng-{st.st_size}-{int(st.st_mtime)}.pickle"
+    cache_file = _lexicon_cache_dir() / f"freedict-{code}-eng-{st.st_size}-{int(st.st_mtime)}-{_parser_digest()}.pickle"
     if cache and cache_file.is_file():
         try:
             return _read_pickle(cache_file)
@@ -556,7 +529,7 @@ def _write_pickle(path: Path, lex: Lexicon) -> None:
 def _read_pickle(path: Path) -> Lexicon:
     import pickle
     with open(path, "rb") as fh:
-        lang, entries, sources = pickle.load(fh)  # noqa: S301 - our own cache file
+        lang, entries, sources = pickle.load(fh)
     return Lexicon(lang, entries, tuple(sources))
 
 
@@ -586,45 +559,39 @@ def read_po(path: str | Path) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     cur: dict[str, str] = {}
     key: str | None = None
-    fuzzy = obsolete = False
+    fuzzy = False
 
     def flush() -> None:
-        nonlocal cur, fuzzy
+        nonlocal cur, fuzzy, key
         if not fuzzy and cur.get("msgid"):
-            if cur.get("msgstr"):
-                out.append((cur["msgid"], cur["msgstr"]))
-            if cur.get("msgstr[0]"):
-                out.append((cur["msgid"], cur["msgstr[0]"]))
-            if cur.get("msgid_plural") and cur.get("msgstr[1]"):
-                out.append((cur["msgid_plural"], cur["msgstr[1]"]))
-        cur, fuzzy = {}, False
+            for k, v in cur.items():
+                if k.startswith("msgstr") and v:
+                    src = cur["msgid"] if k in ("msgstr", "msgstr[0]") else cur.get("msgid_plural", "")
+                    if src and k in ("msgstr", "msgstr[0]", "msgstr[1]"):
+                        out.append((src, v))
+        cur, fuzzy, key = {}, False, None
 
     for n, line in enumerate(lines, 1):
         s = line.strip()
         where = f"{path}:{n}"
-        if not s:
+        if not s or s.startswith("#~"):  # blank, obsolete entries
             continue
         if s.startswith("#"):
+            if any(k.startswith("msgstr") for k in cur):
+                flush()
             if s.startswith("#,") and "fuzzy" in s:
-                if "msgid" in cur and "msgstr" in "".join(cur):
-                    flush()
                 fuzzy = True
-            obsolete = s.startswith("#~")
             continue
-        obsolete = False
         m = re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(.*)", s)
         if m:
             if m.group(1) in ("msgctxt", "msgid") and any(k.startswith("msgstr") for k in cur):
-                was_fuzzy = fuzzy
                 flush()
-                fuzzy = was_fuzzy if m.group(1) == "msgctxt" or "msgctxt" not in cur else False
             key = m.group(1)
             cur[key] = _po_unquote(m.group(2), where)
         elif s.startswith('"') and key is not None:
             cur[key] += _po_unquote(s, where)
         else:
             raise InputError(f"{where}: not a .po line: {s[:60]!r}")
-    del obsolete
     flush()
     return out
 
