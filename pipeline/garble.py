@@ -312,6 +312,17 @@ class GarbleThresholds:
     replace_max_score: float = 0.2
 
 
+#: Thresholds chosen on the development half of Debian's parallel text (LibreOffice help, Debian
+#: Reference, man pages) by ``benchmarks/eval_garble.py``: the best recall of each kind with at most
+#: 0.6% of good paragraphs flagged by each evidence. A corpus should re-calibrate on its own pairs.
+DEV_THRESHOLDS: dict[str, GarbleThresholds] = {
+    "sv": GarbleThresholds(-1.25, -5.0, 0.3, 6, 0.0, 0.2),
+    "de": GarbleThresholds(-0.5, -2.0, 1.0, 8, 0.0, 0.2),
+    "fr": GarbleThresholds(-0.25, -2.0, 2.0, 4, 0.0, 0.35),
+    "ja": GarbleThresholds(-1.5, -3.0, 4.8, 8, 0.0, 0.2),
+}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
