@@ -1,0 +1,370 @@
+"""Model-free evidence that a translated paragraph was damaged: cut short, words shuffled, or
+replaced by a fluent paragraph that translates something else.
+
+Evidence first, thresholds separate: each ``*_evidence`` function returns numbers and the spans
+that explain them; :func:`decide` applies :class:`GarbleThresholds` and returns readable reasons.
+
+- **Truncation** (:func:`truncation_evidence`): the paragraph stops where its original does not
+  (no terminal punctuation, a dangling function word), and its length against the original's is
+  far below what this corpus's confidently aligned pairs of the language pair show
+  (:func:`calibrate_length` → :class:`LengthModel`).
+- **Word order** (:class:`OrderModel`, :func:`order_evidence`): a bigram model of the variant
+  language built from real text — the corpus's own paragraphs, each scored leave-one-out — and the
+  *order gain*: how much more likely the paragraph's bigrams are than those of its own words in
+  random order. Real text gains; a shuffled paragraph gains nothing, whatever its vocabulary.
+- **Replacement** (:func:`replacement_evidence`): the cross-lingual similarity of the pair
+  (``pipeline.xling``) far below the article's other aligned pairs, or another paragraph of the
+  original matching better; anchors (numbers, names) that contradict the original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from .lexicon import STOPWORDS, Lexicon, is_cjk
+from .text import fold
+
+_TERMINAL = ".!?。！？…:;)\"”»’'」』）"
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]")
+
+
+# ---------------------------------------------------------------------------
+# Truncation
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LengthModel:
+    """Length ratio (variant / original, in characters) of a language pair on this corpus:
+    ``median`` and robust ``spread`` (1.4826 · MAD) of the natural log ratio over ``n`` pairs."""
+
+    median: float
+    spread: float
+    n: int
+
+    def z(self, variant_len: int, original_len: int) -> float:
+        """How many spreads the pair's log ratio lies from the median (negative: shorter)."""
+        r = math.log(max(1, variant_len) / max(1, original_len))
+        return (r - self.median) / self.spread
+
+    def expected_range(self, k: float = 1.0) -> tuple[float, float]:
+        """The ratio range median ± k spreads, as ratios (e.g. (0.95, 1.20))."""
+        return math.exp(self.median - k * self.spread), math.exp(self.median + k * self.spread)
+
+
+def calibrate_length(pairs: Iterable[tuple[int, int]], min_spread: float = 0.08) -> LengthModel:
+    """:class:`LengthModel` from (variant_len, original_len) of confidently aligned pairs (lengths in
+    characters; pairs with a zero length are ignored). The spread is at least ``min_spread`` so that a
+    handful of very regular pairs does not make every small difference extreme.
+    Raises ValueError when fewer than 5 usable pairs are given."""
+    logs = [math.log(v / o) for v, o in pairs if v > 0 and o > 0]
+    if len(logs) < 5:
+        raise ValueError(f"calibrate_length needs at least 5 aligned pairs, got {len(logs)}")
+    med = statistics.median(logs)
+    mad = statistics.median(abs(x - med) for x in logs)
+    return LengthModel(med, max(min_spread, 1.4826 * mad), len(logs))
+
+
+@dataclass(frozen=True)
+class TruncationEvidence:
+    """``ends_open``: the variant lacks the terminal punctuation its original has; ``dangling``: its
+    last word is a function word (e.g. "i den"); ``ratio``/``z``: its length against the original's
+    and against the corpus's :class:`LengthModel`; ``tail``: its last words (the span to show)."""
+
+    ends_open: bool
+    dangling: str | None
+    ratio: float
+    z: float
+    expected: tuple[float, float]
+    tail: str
+
+
+def truncation_evidence(variant: str, original: str, lang: str, model: LengthModel) -> TruncationEvidence:
+    """Evidence that ``variant`` stops before the end of what ``original`` says."""
+    v, o = variant.rstrip(), original.rstrip()
+    ends_open = bool(o) and o[-1] in _TERMINAL and (not v or v[-1] not in _TERMINAL)
+    dangling = None
+    if not is_cjk(lang):
+        ws = re.findall(r"[^\W\d_]+", v)
+        if ws and fold(ws[-1]) in STOPWORDS.get(lang, ()) and (not v or v[-1] not in _TERMINAL):
+            dangling = ws[-1]
+        tail = " ".join(v.split()[-4:])
+    else:
+        if v and "\u3040" <= v[-1] <= "\u309f" and v[-1] in "のをにがはでとへもや":
+            dangling = v[-1]
+        tail = v[-12:]
+    ratio = max(1, len(v)) / max(1, len(o))
+    return TruncationEvidence(ends_open, dangling, ratio, model.z(len(v), len(o)), model.expected_range(), tail)
+
+
+# ---------------------------------------------------------------------------
+# Word order
+# ---------------------------------------------------------------------------
+
+
+def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> list[str]:
+    """Tokens for the order model: lower-cased words (a capitalised one preceded by ``^``, since a
+    capital after no full stop is evidence of order too), numbers as ``0``, punctuation (Japanese:
+    the lexicon's words, or characters without a lexicon)."""
+    lang = lexicon.lang if lexicon is not None else lang
+    if is_cjk(lang):
+        if lexicon is not None:
+            return lexicon.tokens(text)
+        return [c for c in text if not c.isspace()]
+    out = []
+    for t in _TOKEN_RE.findall(text):
+        if t[0].isdigit():
+            out.append("0")
+            continue
+        if t[0].isupper():
+            out.append("^")
+        out.append(fold(t))
+    return out
+
+
+def order_chunks(text: str, lexicon: Lexicon | None = None, lang: str = "") -> list[list[str]]:
+    """:func:`order_tokens` grouped by the whitespace-separated word they come from (Japanese: one
+    group per word), the unit a shuffled paragraph moves around."""
+    lang = lexicon.lang if lexicon is not None else lang
+    if is_cjk(lang):
+        return [[t] for t in order_tokens(text, lexicon, lang)]
+    return [c for c in (order_tokens(w, lexicon, lang) for w in text.split()) if c]
+
+
+def _word_class(token: str) -> str:
+    """The class a rare token is counted as: its last two letters (a cheap part-of-speech guess)."""
+    return "~" + token[-2:]
+
+
+class OrderModel:
+    """A bigram model of one language from real text, with leave-one-out scoring.
+
+    Tokens seen fewer than ``min_count`` times are counted as their class (their last two
+    letters: "-en", "-ar", "-ly"), so that rare words still carry their likely part of speech.
+    P(b | a) = (c(a, b) + k · P(b)) / (c(a) + k), P(b) = (c(b) + 1) / (N + V): the unigram
+    distribution smoothed add-one, the bigram interpolated towards it with ``k`` pseudo-counts.
+    ``logprobs(tokens, exclude=True)`` removes the tokens' own counts first, so a paragraph of the
+    corpus is scored by the rest of the corpus."""
+
+    def __init__(self, texts: Iterable[Sequence[str]], k: float = 2.0, min_count: int = 3) -> None:
+        texts = [list(t) for t in texts]
+        raw: Counter[str] = Counter()
+        for toks in texts:
+            raw.update(toks)
+        self.known = frozenset(w for w, c in raw.items() if c >= min_count)
+        self.uni: Counter[str] = Counter()
+        self.bi: Counter[tuple[str, str]] = Counter()
+        self.first: Counter[str] = Counter()  # counts as the left side of a bigram
+        self.k = k
+        for toks in texts:
+            self.add(toks)
+
+    def map(self, tokens: Sequence[str]) -> list[str]:
+        """``<s> tokens </s>`` with rare tokens replaced by their class."""
+        known = self.known
+        return ["<s>", *(t if t in known else _word_class(t) for t in tokens), "</s>"]
+
+    def add(self, tokens: Sequence[str]) -> None:
+        """Count one text's tokens."""
+        seq = self.map(tokens)
+        self.uni.update(seq)
+        self.bi.update(pairwise(seq))
+        self.first.update(seq[:-1])
+
+    @property
+    def size(self) -> int:
+        """Tokens counted."""
+        return sum(self.uni.values())
+
+    def logprobs(self, tokens: Sequence[str], exclude: bool = True, orders: Sequence[Sequence[str]] = ()
+                 ) -> list[float]:
+        """Log probability of each bigram of ``<s> tokens </s>`` — or, when ``orders`` (permutations
+        of ``tokens``) are given, of theirs — with the text's own counts removed when ``exclude``."""
+        seq = self.map(tokens)
+        own_uni: Counter[str] = Counter(seq) if exclude else Counter()
+        own_bi: Counter[tuple[str, str]] = Counter(pairwise(seq)) if exclude else Counter()
+        own_first: Counter[str] = Counter(seq[:-1]) if exclude else Counter()
+        n = max(1, self.size - (len(seq) if exclude else 0))
+        vocab = len(self.uni) + 1
+        seqs = [self.map(o) for o in orders] if orders else [seq]
+        out = []
+        uni, bi, first, k = self.uni, self.bi, self.first, self.k
+        for s in seqs:
+            for a, b in pairwise(s):
+                # counts never go below zero: a text that was not counted is scored as it is
+                pb = (max(0, uni[b] - own_uni[b]) + 1) / (n + vocab)
+                out.append(math.log((max(0, bi[(a, b)] - own_bi[(a, b)]) + k * pb)
+                                    / (max(0, first[a] - own_first[a]) + k)))
+        return out
+
+
+@dataclass(frozen=True)
+class OrderEvidence:
+    """``gain``: mean log probability per bigram of the paragraph minus that of its words in random
+    order (≈ 0 for shuffled text, clearly positive for real text); ``strength``: gain · √words, which
+    grows with the length of real text and stays near 0 for shuffled text of any length (the
+    statistic the threshold applies to); ``tokens``: how many words were scored; ``worst``: the
+    least likely adjacent word pairs (the spans to show)."""
+
+    gain: float
+    strength: float
+    logprob: float
+    shuffled_logprob: float
+    tokens: int
+    worst: tuple[str, ...]
+
+
+def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: bool = True,
+                   samples: int = 4) -> OrderEvidence:
+    """Word-order evidence for one paragraph given as :func:`order_chunks`. The random orders are
+    ``samples`` permutations of the chunks (words with their punctuation), seeded by the text
+    itself (deterministic)."""
+    toks = [t for c in chunks for t in c]
+    if len(chunks) < 3:
+        return OrderEvidence(0.0, 0.0, 0.0, 0.0, len(chunks), ())
+    real = model.logprobs(toks, exclude)
+    seed = int.from_bytes(hashlib.blake2b("\x1f".join(toks).encode(), digest_size=8).digest(), "big")
+    rng = random.Random(seed)
+    perms = []
+    for _ in range(samples):
+        perm = [list(c) for c in chunks]
+        rng.shuffle(perm)
+        perms.append([t for c in perm for t in c])
+    shuffled = model.logprobs(toks, exclude, orders=perms)
+    lp, slp = sum(real) / len(real), sum(shuffled) / len(shuffled)
+    seq = ["<s>", *toks, "</s>"]
+    order = sorted(range(len(real)), key=lambda i: real[i])[:3]
+    worst = tuple(f"{seq[i]} {seq[i + 1]}".strip() for i in sorted(order))
+    return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst)
+
+
+# ---------------------------------------------------------------------------
+# Replacement
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplacementEvidence:
+    """``score``: the pair's cross-lingual similarity; ``article_median``/``article_spread``: those of
+    the article's other aligned pairs (median and 1.4826 · MAD); ``z``: how far below; ``better``:
+    (index, score) of another original paragraph that matches the variant better, if any;
+    ``anchors_missing``: anchors of either side absent from the other."""
+
+    score: float
+    article_median: float
+    article_spread: float
+    z: float
+    better: tuple[int, float] | None
+    anchors_missing: tuple[str, ...]
+
+
+def replacement_evidence(score: float, others: Sequence[float], row: Sequence[float] | None = None,
+                         own: int | None = None, anchors_missing: Sequence[str] = (),
+                         min_spread: float = 0.05) -> ReplacementEvidence:
+    """Evidence that a variant paragraph does not translate its original: ``score`` against
+    ``others`` (the similarities of the article's other aligned pairs) and, when the variant's row
+    of similarities against every original paragraph and ``own`` (its original's index) are given,
+    the best other original paragraph."""
+    if others:
+        med = statistics.median(others)
+        spread = max(min_spread, 1.4826 * statistics.median(abs(x - med) for x in others))
+    else:
+        med, spread = score, min_spread
+    better = None
+    if row is not None and own is not None:
+        alts = [(j, s) for j, s in enumerate(row) if j != own]
+        if alts:
+            j, s = max(alts, key=lambda x: x[1])
+            if s > score:
+                better = (j, round(float(s), 4))
+    return ReplacementEvidence(score, med, spread, (score - med) / spread, better, tuple(anchors_missing))
+
+
+# ---------------------------------------------------------------------------
+# Deciding
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GarbleThresholds:
+    """Thresholds of :func:`decide` (calibrated on the development half of the parallel text; see
+    ``benchmarks/eval_garble.py``).
+
+    truncation: flagged when the variant ends open and is shorter than ``trunc_z_open`` spreads below
+    the corpus median, or at any ending when below ``trunc_z``; word order: when the order strength is
+    below ``order_max_strength`` over at least ``order_min_tokens`` words; replacement: when the
+    similarity lies ``replace_z`` spreads below the article's other pairs and under
+    ``replace_max_score``."""
+
+    trunc_z_open: float = -1.0
+    trunc_z: float = -4.0
+    order_max_strength: float = 0.5
+    order_min_tokens: int = 6
+    replace_z: float = -1.0
+    replace_max_score: float = 0.2
+
+
+#: Thresholds chosen on the development half of Debian's parallel text (LibreOffice help, Debian
+#: Reference, man pages) by ``benchmarks/eval_garble.py``: the best recall of each kind with at most
+#: 0.6% of good paragraphs flagged by each evidence. A corpus should re-calibrate on its own pairs.
+DEV_THRESHOLDS: dict[str, GarbleThresholds] = {
+    "sv": GarbleThresholds(-1.25, -5.0, 0.3, 6, 0.0, 0.2),
+    "de": GarbleThresholds(-0.5, -2.0, 1.0, 8, 0.0, 0.2),
+    "fr": GarbleThresholds(-0.25, -2.0, 2.0, 4, 0.0, 0.35),
+    "ja": GarbleThresholds(-1.5, -3.0, 4.8, 8, 0.0, 0.2),
+}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def truncation_reason(ev: TruncationEvidence, th: GarbleThresholds, pair_name: str = "") -> str | None:
+    """A reason when ``ev`` passes the truncation thresholds, else None."""
+    open_end = ev.ends_open or ev.dangling is not None
+    if not ((open_end and ev.z <= th.trunc_z_open) or ev.z <= th.trunc_z):
+        return None
+    lo, hi = ev.expected
+    where = f"{pair_name} pairs of this corpus" if pair_name else "aligned pairs of this corpus"
+    head = f"ends mid-sentence: “… {ev.tail}”; " if open_end else ""
+    return f"{head}{_pct(ev.ratio)} of the original's length where {where} run {_pct(lo)}–{_pct(hi)}"
+
+
+def order_reason(ev: OrderEvidence, th: GarbleThresholds) -> str | None:
+    """A reason when ``ev`` passes the word-order thresholds, else None."""
+    if ev.tokens < th.order_min_tokens or ev.strength > th.order_max_strength:
+        return None
+    pairs = ", ".join(f"“{w}”" for w in ev.worst)
+    return (f"word order implausible: its word pairs are no likelier than the same words shuffled "
+            f"(gain {ev.gain:.2f} per pair; least likely: {pairs})")
+
+
+def replacement_reason(ev: ReplacementEvidence, th: GarbleThresholds) -> str | None:
+    """A reason when ``ev`` passes the replacement thresholds, else None."""
+    if not (ev.z <= th.replace_z and ev.score <= th.replace_max_score):
+        return None
+    extra = f"; original paragraph {ev.better[0] + 1} matches it better ({ev.better[1]:.2f})" if ev.better else ""
+    return (f"does not translate its original: cross-language similarity {ev.score:.2f} where the "
+            f"article's other pairs score {ev.article_median:.2f} (±{ev.article_spread:.2f}){extra}")
+
+
+def decide(truncation: TruncationEvidence | None, order: OrderEvidence | None,
+           replacement: ReplacementEvidence | None, th: GarbleThresholds = GarbleThresholds(),
+           pair_name: str = "") -> list[str]:
+    """The reasons (possibly none) the evidence gives for flagging a paragraph ``garbled``."""
+    out = []
+    if truncation is not None and (r := truncation_reason(truncation, th, pair_name)):
+        out.append(r)
+    if order is not None and (r := order_reason(order, th)):
+        out.append(r)
+    if replacement is not None and (r := replacement_reason(replacement, th)):
+        out.append(r)
+    return out

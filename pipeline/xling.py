@@ -1,0 +1,280 @@
+"""Cross-lingual similarity of a variant segment and an English segment, without a model.
+
+The evidence is what a bilingual reader checks first: do the variant's words translate into
+the English segment's words (a :class:`~pipeline.lexicon.Lexicon`, or a cognate: the same first
+five letters), does the English segment say anything the variant does not, do numbers, names,
+code and URLs agree, and are the lengths in proportion.
+
+- :func:`prepare_variant` / :func:`prepare_english` turn a segment into its features once;
+- :func:`cross_similarity` scores one pair and returns the evidence (:class:`CrossSimilarity`);
+- :func:`similarity_matrix` scores every pair of two lists at once (numpy; the same arithmetic);
+- :class:`DocumentIndex` ranks English documents for a variant document (pairing): an inverted
+  index over translated words, cognates and anchors, idf-weighted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexicon import ENGLISH_STOPWORDS, Lexicon, is_cjk, stem
+from .text import CODE_RE, URL_RE, fold, folded_words, names, numbers
+
+#: Weights of the parts of the score: word coverage F1, anchors (when either side has any), length.
+W_COVERAGE, W_ANCHORS, W_LENGTH = 2.0, 1.0, 0.5
+
+
+def _cognate(folded_word: str) -> str | None:
+    return "=" + folded_word[:5] if len(folded_word) >= 3 else None
+
+
+def anchor_set(text: str) -> frozenset[str]:
+    """Numbers, names (capitalised words inside a sentence), code-like tokens and URLs of ``text``:
+    what a translation keeps as it is."""
+    out = {"#" + n for n in numbers(text)}
+    out |= {"@" + fold(n) for n in names(text) if len(n) > 1}
+    out |= {"$" + m.group(0).lower().split("=")[0].rstrip(".,;:") for m in CODE_RE.finditer(text)}
+    out |= {"$" + m.group(0).lower().rstrip(".,;:)") for m in URL_RE.finditer(text)}
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class VariantSide:
+    """A variant segment's features: its content tokens, for each the English features it can
+    match (translations, its cognate key), its anchors and its length in characters."""
+
+    text: str
+    tokens: tuple[str, ...]
+    options: tuple[frozenset[str], ...]
+    anchors: frozenset[str]
+    length: int
+
+    @property
+    def union(self) -> frozenset[str]:
+        """Every English feature some token of the segment can match."""
+        return frozenset().union(*self.options) if self.options else frozenset()
+
+
+@dataclass(frozen=True)
+class EnglishSide:
+    """An English segment's features: its content words, for each its stem and cognate key."""
+
+    text: str
+    words: tuple[str, ...]
+    features: tuple[frozenset[str], ...]
+    anchors: frozenset[str]
+    length: int
+
+    @property
+    def union(self) -> frozenset[str]:
+        """Every feature of the segment's words."""
+        return frozenset().union(*self.features) if self.features else frozenset()
+
+
+def prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
+    """Features of a variant segment in ``lexicon.lang``."""
+    toks = lexicon.content_tokens(text)
+    opts = []
+    for t in toks:
+        o = set(lexicon.translations(t))
+        f = fold(t)
+        if not is_cjk(lexicon.lang) or f.isascii():
+            c = _cognate(f)
+            if c:
+                o.add(c)
+            if f.isascii() and f not in ENGLISH_STOPWORDS:
+                o.add(stem(f, "en"))  # an English word left in the translation (a name, a term)
+        opts.append(frozenset(o))
+    return VariantSide(text, tuple(toks), tuple(opts), anchor_set(text), len(text))
+
+
+def prepare_english(text: str) -> EnglishSide:
+    """Features of an English segment."""
+    ws = [w for w in folded_words(text) if w not in ENGLISH_STOPWORDS and len(w) > 1]
+    feats = []
+    for w in ws:
+        f = {stem(w, "en")}
+        c = _cognate(w)
+        if c:
+            f.add(c)
+        feats.append(frozenset(f))
+    return EnglishSide(text, tuple(ws), tuple(feats), anchor_set(text), len(text))
+
+
+@dataclass(frozen=True)
+class CrossSimilarity:
+    """Evidence of one variant/English pair.
+
+    ``coverage_variant``: share of the variant's content tokens with a translation or cognate in
+    the English segment; ``coverage_english``: share of the English content words some variant
+    token translates to; ``anchor_dice`` (None when neither side has an anchor), ``length``
+    agreement (shorter/longer)², ``score`` in [0, 1] combining them. ``matched`` and ``unmatched``
+    list the variant tokens behind the coverage (for reasons); ``anchors_missing`` the anchors of
+    one side absent from the other."""
+
+    score: float
+    coverage_variant: float
+    coverage_english: float
+    anchor_dice: float | None
+    length: float
+    matched: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    anchors_missing: tuple[str, ...] = ()
+
+
+def _combine(cov_v: float, cov_e: float, anchor: float | None, length: float) -> float:
+    f1 = 2 * cov_v * cov_e / (cov_v + cov_e) if cov_v + cov_e > 0 else 0.0
+    total, weight = W_COVERAGE * f1 + W_LENGTH * length, W_COVERAGE + W_LENGTH
+    if anchor is not None:
+        total += W_ANCHORS * anchor
+        weight += W_ANCHORS
+    return total / weight
+
+
+def cross_similarity(v: VariantSide, e: EnglishSide) -> CrossSimilarity:
+    """The evidence that ``v`` translates ``e`` (see :class:`CrossSimilarity`)."""
+    eu, vu = e.union, v.union
+    hits = [bool(o & eu) for o in v.options]
+    cov_v = sum(hits) / len(hits) if hits else 0.0
+    ehits = [bool(f & vu) for f in e.features]
+    cov_e = sum(ehits) / len(ehits) if ehits else 0.0
+    n = len(v.anchors) + len(e.anchors)
+    anchor = 2 * len(v.anchors & e.anchors) / n if n else None
+    lv, lo = max(1, v.length), max(1, e.length)
+    ratio = min(lv, lo) / max(lv, lo)
+    length = ratio * ratio
+    return CrossSimilarity(round(_combine(cov_v, cov_e, anchor, length), 6), cov_v, cov_e, anchor, length,
+                           tuple(t for t, h in zip(v.tokens, hits, strict=True) if h),
+                           tuple(t for t, h in zip(v.tokens, hits, strict=True) if not h),
+                           tuple(sorted(v.anchors ^ e.anchors)))
+
+
+def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarray:
+    """``cross_similarity(v, e).score`` for every v in ``vs`` (rows) and e in ``es`` (columns),
+    computed with matrix products over feature incidences (same arithmetic, float64)."""
+    if not vs or not es:
+        return np.zeros((len(vs), len(es)))
+    vocab: dict[str, int] = {}
+
+    def ids(items: frozenset[str]) -> list[int]:
+        return [vocab.setdefault(x, len(vocab)) for x in items]
+
+    v_tok = [ids(o) for v in vs for o in v.options]
+    e_word = [ids(f) for e in es for f in e.features]
+    v_anc = [ids(v.anchors) for v in vs]
+    e_anc = [ids(e.anchors) for e in es]
+    nf = max(1, len(vocab))
+
+    def incidence(rows: list[list[int]]) -> np.ndarray:
+        m = np.zeros((len(rows), nf), dtype=np.float32)
+        for r, cols in enumerate(rows):
+            m[r, cols] = 1.0
+        return m
+
+    def owner(sizes: list[int]) -> np.ndarray:  # segments x items
+        m = np.zeros((len(sizes), sum(sizes)), dtype=np.float32)
+        pos = 0
+        for r, k in enumerate(sizes):
+            m[r, pos:pos + k] = 1.0
+            pos += k
+        return m
+
+    T, W = incidence(v_tok), incidence(e_word)
+    Sv, Se = owner([len(v.options) for v in vs]), owner([len(e.features) for e in es])
+    E_union = np.minimum(Se @ W, 1.0)  # English segments x features
+    V_union = np.minimum(Sv @ T, 1.0)
+    tok_hit = (T @ E_union.T) > 0  # variant tokens x English segments
+    cov_v_num = Sv @ tok_hit.astype(np.float32)
+    n_tok = Sv.sum(axis=1)[:, None]
+    cov_v = np.where(n_tok > 0, cov_v_num / np.where(n_tok > 0, n_tok, 1), 0.0).astype(np.float64)
+    word_hit = (V_union @ W.T) > 0  # variant segments x English words
+    cov_e_num = word_hit.astype(np.float32) @ Se.T
+    n_word = Se.sum(axis=1)[None, :]
+    cov_e = np.where(n_word > 0, cov_e_num / np.where(n_word > 0, n_word, 1), 0.0).astype(np.float64)
+    f1 = np.where(cov_v + cov_e > 0, 2 * cov_v * cov_e / np.where(cov_v + cov_e > 0, cov_v + cov_e, 1), 0.0)
+    A, B = incidence(v_anc), incidence(e_anc)
+    inter = (A @ B.T).astype(np.float64)
+    na, nb = A.sum(axis=1)[:, None], B.sum(axis=1)[None, :]
+    n = na + nb
+    anchor = np.where(n > 0, 2 * inter / np.where(n > 0, n, 1), 0.0)
+    lv = np.array([max(1, v.length) for v in vs], dtype=np.float64)[:, None]
+    lo = np.array([max(1, e.length) for e in es], dtype=np.float64)[None, :]
+    length = (np.minimum(lv, lo) / np.maximum(lv, lo)) ** 2
+    total = W_COVERAGE * f1 + W_LENGTH * length + np.where(n > 0, W_ANCHORS * anchor, 0.0)
+    weight = W_COVERAGE + W_LENGTH + np.where(n > 0, W_ANCHORS, 0.0)
+    return np.round(total / weight, 6)
+
+
+# ---------------------------------------------------------------------------
+# Documents: pairing a variant page with its English original
+# ---------------------------------------------------------------------------
+
+
+class DocumentIndex:
+    """English documents indexed by the features of their words and their anchors.
+
+    ``rank(variant_text, lexicon)`` scores every English document sharing a feature with the
+    variant: the F1 of (a) the idf mass of the variant's tokens found in the document (a token
+    counts once, with the idf of its rarest matching feature) over that of all its tokens that
+    can match anything indexed, and (b) the idf mass of the document's features the variant
+    matches over the mass of its features that the variant's language can reach at all
+    (``vocabulary``: the lexicon's English stems plus cognate and anchor features), plus anchors
+    counted the same way. Features in more than ``max_df`` share of the documents are ignored.
+    """
+
+    def __init__(self, documents: list[str], max_df: float = 0.2) -> None:
+        self.sides = [prepare_english(d) for d in documents]
+        self.features = [s.union | s.anchors for s in self.sides]
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, fs in enumerate(self.features):
+            for f in fs:
+                self.postings[f].append(i)
+        n = max(1, len(documents))
+        cap = max(2, int(max_df * n))
+        self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items() if len(p) <= cap}
+        self._reach: dict[tuple[int, int], float] = {}
+
+    def _reachable_mass(self, i: int, lexicon: Lexicon) -> float:
+        key = (i, id(lexicon))
+        got = self._reach.get(key)
+        if got is None:
+            vocab = lexicon.english_vocabulary
+            got = sum(self.idf.get(f, 0.0) for f in self.features[i]
+                      if f in vocab or f[0] in "=#@$")
+            self._reach[key] = got
+        return got
+
+    def rank(self, variant_text: str, lexicon: Lexicon, top: int | None = None) -> list[tuple[float, int]]:
+        """(score, document index) best first; documents sharing nothing are left out."""
+        v = prepare_variant(variant_text, lexicon)
+        token_feats = [sorted(f for f in o if f in self.idf) for o in v.options]
+        token_feats += [[a] for a in sorted(v.anchors) if a in self.idf]
+        # per document: the best idf each token reaches there, and the document's features matched
+        tok_best: dict[int, float] = Counter()
+        matched_feats: dict[int, set[str]] = defaultdict(set)
+        mass_v = 0.0
+        for feats in token_feats:
+            if not feats:
+                continue
+            mass_v += max(self.idf[f] for f in feats)
+            best_here: dict[int, float] = {}
+            for f in feats:
+                w = self.idf[f]
+                for i in self.postings[f]:
+                    matched_feats[i].add(f)
+                    if w > best_here.get(i, 0.0):
+                        best_here[i] = w
+            for i, w in best_here.items():
+                tok_best[i] += w
+        out = []
+        for i, s in tok_best.items():
+            r_v = s / mass_v if mass_v else 0.0
+            reach = self._reachable_mass(i, lexicon)
+            r_e = sum(self.idf[f] for f in matched_feats[i]) / reach if reach else 0.0
+            f1 = 2 * r_v * r_e / (r_v + r_e) if r_v + r_e else 0.0
+            out.append((round(f1, 6), i))
+        out.sort(key=lambda x: (-x[0], x[1]))
+        return out[:top] if top else out
