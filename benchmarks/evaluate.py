@@ -323,9 +323,11 @@ def map_segments(blocks: list[str], segments: list[str | None]) -> list[list[int
 
     A segment is looked for in the current block after the previous segment, then in the
     following blocks, then anywhere; a segment holding several whole blocks (merged by the
-    auditor) belongs to each of them.  Unmatched segments get an empty list.
+    auditor) belongs to each of them; failing all that, it is looked for with whitespace
+    ignored.  Unmatched segments get an empty list.
     """
     nb = [norm(b) for b in blocks]
+    nb_bare = ["".join(b.split()) for b in nb]
     out: list[list[int]] = []
     bi, off = 0, 0
     for seg in segments:
@@ -354,6 +356,11 @@ def map_segments(blocks: list[str], segments: list[str | None]) -> list[list[int
             out.append([bi])
             continue
         inside = [j for j, b in enumerate(nb) if b and b in text]
+        if not inside:
+            # the segmenter may join pieces with a space ("。 ."): compare without whitespace
+            bare = "".join(text.split())
+            inside = next(([j] for j in [bi, *range(bi + 1, len(nb)), *range(bi)] if j < len(nb)
+                           and bare in nb_bare[j]), [])
         if inside:
             bi, off = inside[-1], len(nb[inside[-1]])
         out.append(inside)
