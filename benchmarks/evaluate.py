@@ -219,6 +219,15 @@ def tqa_command(spec: str | None) -> tuple[list[str], dict[str, str]]:
     return words, env
 
 
+def default_config(env: dict[str, str]) -> Path:
+    """The ``luigi.cfg`` of the tqa checkout the audit command runs: the first folder of its
+    ``PYTHONPATH`` holding one, else this repository's."""
+    for folder in env.get("PYTHONPATH", "").split(os.pathsep):
+        if folder and (Path(folder) / "luigi.cfg").is_file():
+            return Path(folder) / "luigi.cfg"
+    return REPO / "luigi.cfg"
+
+
 def copy_corpus(folder: Path, dest: Path, manifest: bool) -> Path:
     """Copy the documents of ``folder`` (never a ``labels.json``) to ``dest``, without ``manifest.csv``
     unless ``manifest``."""
@@ -299,8 +308,9 @@ def read_report(out: Path) -> Report:
             rep.problems.append(f"unreadable summary.json: {exc}")
     else:
         rep.problems.append("missing summary.json")
-    if rep.summary and rep.summary.get("contract") != 1:
-        rep.problems.append(f"contract {rep.summary.get('contract')!r}, expected 1")
+    contract = rep.summary.get("contract")
+    if rep.summary and not (isinstance(contract, int) and contract >= 1):
+        rep.problems.append(f"summary.json: contract {contract!r}, expected a number (1 or later)")
     return rep
 
 
@@ -734,16 +744,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write every figure and count as JSON here")
     ap.add_argument("--tqa", help="audit command, leading NAME=VALUE words set its environment "
                                   "(default: PYTHONPATH=<this checkout> <this python> -m tasks.cli)")
-    ap.add_argument("--luigi-cfg", type=Path, default=REPO / "luigi.cfg",
-                    help="the luigi.cfg the audits run with (default: the repository's)")
+    ap.add_argument("--luigi-cfg", type=Path,
+                    help="the luigi.cfg the audits run with (default: the one of the checkout on the --tqa "
+                         "command's PYTHONPATH, else this repository's)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per audit")
     ap.add_argument("--no-run", action="store_true", help="score the reports already in --work")
     ap.add_argument("--only", choices=RUNS, help="run one of the two audits only")
     args = ap.parse_args(argv)
     if args.no_run and args.work is None:
         ap.error("--no-run needs --work")
-    if not args.luigi_cfg.is_file():
-        ap.error(f"--luigi-cfg {args.luigi_cfg}: no such file")
+    cmd, env = (None, None) if args.no_run else tqa_command(args.tqa)
+    luigi_cfg = args.luigi_cfg or default_config(env or {})
+    if not luigi_cfg.is_file():
+        ap.error(f"--luigi-cfg {luigi_cfg}: no such file")
     size = "small" if args.quick else args.size
     given = {}
     for spec in args.corpus:
@@ -767,10 +780,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg_dir = work / "config"
         cfg_dir.mkdir(exist_ok=True)
-        shutil.copyfile(args.luigi_cfg, cfg_dir / "luigi.cfg")
-        cmd, env = (None, None) if args.no_run else tqa_command(args.tqa)
+        shutil.copyfile(luigi_cfg, cfg_dir / "luigi.cfg")
         results: dict = {"split": args.split, "size": size, "tqa": args.tqa or f"PYTHONPATH={REPO} "
-                         f"{sys.executable} -m tasks.cli", "corpora": {}, "overall": {}}
+                         f"{sys.executable} -m tasks.cli", "luigi_cfg": str(luigi_cfg), "corpora": {}, "overall": {}}
         totals: dict[str, dict[str, Counter]] = {}
         for name in names:
             if name in given:
@@ -803,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
                 counts = score(corpus.labels, rep)
                 for g, cnt in counts.items():
                     totals.setdefault(run, {}).setdefault(g, Counter()).update(cnt)
-                res["runs"][run] = {"audit": audit, "problems": rep.problems,
+                res["runs"][run] = {"audit": audit, "problems": rep.problems, "contract": rep.summary.get("contract"),
                                     "stages": rep.summary.get("stages", {}), "groups": grouped(counts, langs)}
             results["corpora"][name] = res
         for run, counts in totals.items():
