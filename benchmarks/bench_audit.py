@@ -528,19 +528,21 @@ def stage_times(out: Path, t_start: float) -> dict[str, float]:
 
 
 def langid_only(texts_path: str) -> None:
-    """Subprocess body of the yardstick: identify every text with the audit's [langid] settings."""
+    """Subprocess body of the yardstick: identify every text with the audit's [langid] settings,
+    among the languages the audit identified segments among (``summary.json`` ``languages``)."""
     t0 = time.perf_counter()
     import polars as pl
 
     from pipeline.langid import identify
-    from tasks.config import langid_config
+    from tasks.config import build
 
-    cfg = langid_config()
+    cfg = build("langid")
     texts = pl.read_parquet(texts_path)["text"].to_list()
+    languages = tuple(json.loads(Path(texts_path).with_suffix(".languages.json").read_text(encoding="utf-8")))
     t1 = time.perf_counter()
-    identify([], cfg)  # builds the detector (models preloaded)
+    identify([], languages, cfg)  # builds the detector (models preloaded)
     t2 = time.perf_counter()
-    identify(texts, cfg)
+    identify(texts, languages, cfg)
     t3 = time.perf_counter()
     print(json.dumps({"imports_read_s": t1 - t0, "model_s": t2 - t1, "identify_s": t3 - t2, "texts": len(texts)}))
 
@@ -554,6 +556,8 @@ def yardstick(out: Path, work: Path) -> dict:
     texts = segs.filter(pl.col("text").is_not_null()).select("text")
     texts_path = work / "yardstick-texts.parquet"
     texts.write_parquet(texts_path)
+    languages = json.loads((out / "summary.json").read_text(encoding="utf-8"))["languages"]
+    texts_path.with_suffix(".languages.json").write_text(json.dumps(languages), encoding="utf-8")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--langid-only", str(texts_path)],
                           cwd=REPO, capture_output=True, text=True, check=True)
@@ -676,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers == 1:
             cold["stages_s"] = stage_times(out, cold["started"])
         cold_copy.mkdir(exist_ok=True)
-        for name in ("segments.parquet", "articles.parquet"):
+        for name in ("segments.parquet", "articles.parquet", "summary.json"):
             shutil.copy(out / name, cold_copy / name)
         yard = yardstick(cold_copy, work)
         print(f"round {r + 1}: cold audit {cold['wall_s']:.1f} s, yardstick {yard['yardstick_s']:.1f} s", flush=True)

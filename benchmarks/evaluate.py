@@ -382,8 +382,12 @@ def _article_order(article_id: str | None) -> tuple[int, str]:
     return (int(tail) if tail.isdigit() else 0, article_id or "")
 
 
+#: report flags scored as another: a synonym-spun paragraph is a kind of garbling
+FLAG_ALIASES = {"spun": "garbled"}
+
+
 def _flags(seg: dict) -> set[str]:
-    return set(seg.get("flags") or [])
+    return {FLAG_ALIASES.get(f, f) for f in seg.get("flags") or []}
 
 
 def _is_boilerplate(seg: dict) -> bool:

@@ -143,9 +143,13 @@ def similarity_table(vf: list[SegFeatures], of: list[SegFeatures], same_language
 
 
 def align_segments(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
-                   variant_compare: list[str] | None = None) -> list[Group]:
+                   variant_compare: list[str] | None = None, lexicon=None,  # noqa: ANN001
+                   table_out: dict | None = None) -> list[Group]:
     """Alignment groups in order. ``variant_compare`` (e.g. back-translations) replaces the variant
-    texts for the similarity when given, and makes the comparison same-language.
+    texts for the similarity when given, and makes the comparison same-language. Across languages,
+    a ``lexicon`` (``pipeline.lexicon.Lexicon`` of the variant's language) makes the similarity the
+    cross-lingual one of ``pipeline.xling`` (translated words, anchors, length); ``table_out``, when
+    given, receives its 1:1 matrix (``"1:1"``: variant × original similarities).
 
     Within a language, runs of identical segments (after case and accent folding) are pinned 1:1
     first, and the dynamic programme runs only on the stretches between them."""
@@ -154,6 +158,8 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
             raise ValueError("variant_compare must have one text per variant segment")
         variant, same_language = variant_compare, True
     if not same_language:
+        if lexicon is not None:
+            return _align_dp(variant, original, same_language, cfg, _cross_table(variant, original, lexicon, table_out))
         return _align_dp(variant, original, same_language, cfg)
     keys_v, keys_o = [fold(t) for t in variant], [fold(t) for t in original]
     groups: list[Group] = []
@@ -166,13 +172,32 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
     return groups
 
 
-def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig) -> list[Group]:
+def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None  # noqa: ANN001
+                 ) -> dict[tuple[int, int], list[list[float]]]:
+    """The cross-lingual similarity of every 1:1, 2:1 and 1:2 group (``xling.similarity_matrix``;
+    merged segments are read as one text), in the layout of ``similarity_table``."""
+    from .xling import prepare_english, prepare_variant, similarity_matrix
+
+    vs = [prepare_variant(t, lexicon) for t in variant]
+    es = [prepare_english(t) for t in original]
+    v2 = [prepare_variant(f"{a} {b}", lexicon) for a, b in zip(variant, variant[1:])]
+    e2 = [prepare_english(f"{a} {b}") for a, b in zip(original, original[1:])]
+    one = similarity_matrix(vs, es)
+    if table_out is not None:
+        table_out["1:1"] = one
+    return {(1, 1): one.tolist(), (2, 1): similarity_matrix(v2, es).tolist() if v2 else [],
+            (1, 2): similarity_matrix(vs, e2).tolist() if e2 else []}
+
+
+def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
+              table: dict[tuple[int, int], list[list[float]]] | None = None) -> list[Group]:
     n, m = len(variant), len(original)
     if n == 0 or m == 0:
         return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]
-    vf = [features(t) for t in variant]
-    of = [features(t) for t in original]
-    table = similarity_table(vf, of, same_language) if n * m <= _DENSE_CELLS else None
+    vf = [features(t) for t in variant] if table is None else []
+    of = [features(t) for t in original] if table is None else []
+    if table is None and n * m <= _DENSE_CELLS:
+        table = similarity_table(vf, of, same_language)
 
     @cache
     def vfeat(i: int, k: int) -> SegFeatures:

@@ -1,7 +1,7 @@
 """Split pages into articles and decide each document's expected language.
 
 A page can hold several articles: a new one starts at a title that follows a hard break (two
-blank lines in text, an ``h1``/``h2``/``<article>`` in HTML, ``#``/``##`` in Markdown), once the
+blank lines in text, an ``h1`` or ``<article>`` in HTML, ``#`` in Markdown), once the
 current article has body text. Runs of titles stay together (a teaser title and the article's
 own title), boilerplate never starts an article, and an article made only of boilerplate joins
 its neighbour.

@@ -20,7 +20,7 @@ from .align import align_segments
 from .config import AlignConfig
 from .detectors import DETECTORS
 from .frames import SCORED_ARTICLES_SCHEMA, SCORED_SCHEMA, rows_frame
-from .groups import AlignedGroup, ArticleContext, Segment, Span
+from .groups import AlignedGroup, ArticleContext, ScoringResources, Segment, Span
 from .score import LexicalScorer, Scores
 from .text import fold
 
@@ -50,8 +50,10 @@ def build_groups(ctx: ArticleContext, segments: Sequence[Segment], original: Seq
     if not ctx.paired or original is None:
         return [AlignedGroup(None, "unpaired", (s,)) for s in segments]
     compare = [s.compare_text for s in segments] if ctx.backtranslated else None
+    table: dict = {}
     raw = align_segments([s.text for s in segments], [s.text for s in original], ctx.same_language, cfg,
-                         variant_compare=compare)
+                         variant_compare=compare, lexicon=ctx.lexicon, table_out=table)
+    one = table.get("1:1")
     groups: list[AlignedGroup] = []
     for index, g in enumerate(raw):
         members = tuple(segments[i] for i in g.variant)
@@ -68,17 +70,25 @@ def build_groups(ctx: ArticleContext, segments: Sequence[Segment], original: Seq
         if originals and (ctx.comparable):
             stats = scorer.stats(" ".join(m.compare_text for m in members), " ".join(o.text for o in originals))
             scores = scorer.segment(stats)
-        groups.append(AlignedGroup(index, g.kind, members, originals, g.score, stats, scores))
+        alternative = None
+        if one is not None and g.kind == "1:1":
+            row = one[g.variant[0]].copy()
+            row[g.original[0]] = -1.0
+            if len(row) > 1:
+                j = int(row.argmax())
+                alternative = (j, round(float(row[j]), 4))
+        groups.append(AlignedGroup(index, g.kind, members, originals, g.score, stats, scores, alternative))
     return groups
 
 
 def score_groups(groups: Sequence[AlignedGroup], ctx: ArticleContext) -> list[list[dict[str, Any]]]:
     """Each detector's evidence per row of each group: ``out[g][row] = {detector: evidence}``."""
-    out = []
-    for group in groups:
-        rows: list[dict[str, Any]] = [{} for _ in range(group.n_rows)]
-        for det in DETECTORS:
-            evidence = det.score(group, ctx)
+    out: list[list[dict[str, Any]]] = [[{} for _ in range(g.n_rows)] for g in groups]
+    for det in DETECTORS:
+        scored = det.score_article(groups, ctx)
+        if len(scored) != len(groups):
+            raise ValueError(f"{det.name} scored {len(scored)} groups of {len(groups)}")
+        for group, rows, evidence in zip(groups, out, scored, strict=True):
             if evidence is None:
                 continue
             if len(evidence) != group.n_rows:
@@ -86,14 +96,14 @@ def score_groups(groups: Sequence[AlignedGroup], ctx: ArticleContext) -> list[li
             for row, ev in zip(rows, evidence, strict=True):
                 if ev is not None:
                     row[det.name] = ev
-        out.append(rows)
     return out
 
 
 def audit_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, Any]],
                   original_segments: Sequence[Mapping[str, Any]] | None, glossary: tuple[str, ...],
                   source_lang: str, cfg: AlignConfig, scorer: LexicalScorer,
-                  backtranslations: Mapping[str, str] | None = None) -> tuple[list[dict], dict]:
+                  backtranslations: Mapping[str, str] | None = None,
+                  resources: ScoringResources | None = None) -> tuple[list[dict], dict]:
     """Scored rows of ``segments.parquet`` for one article (no flags yet) and its row of scores.
 
     ``article``: a row of the pairing table (with ``original_lang``); ``segments``: the article's
@@ -102,7 +112,7 @@ def audit_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, An
     bt = backtranslations or {}
     ctx = ArticleContext(article["article_id"], article["doc_path"], article["role"], article["lang"], source_lang,
                          article.get("original_lang") if article.get("original_article_id") else None, glossary,
-                         backtranslated=bool(bt))
+                         backtranslated=bool(bt), resources=resources)
     mine = [segment_from_row(s, bt) for s in segments]
     theirs = [segment_from_row(s) for s in original_segments] if original_segments is not None else None
     groups = build_groups(ctx, mine, theirs, cfg, scorer)
@@ -156,8 +166,8 @@ _SCORER = LexicalScorer()
 
 
 def score_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tuple[str, ...], source_lang: str,
-                   cfg: AlignConfig, backtranslations: Mapping[tuple[str, str], str] | None = None
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   cfg: AlignConfig, backtranslations: Mapping[tuple[str, str], str] | None = None,
+                   resources: ScoringResources | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score the given articles (rows of the pairing table with ``original_lang``). ``segments`` holds
     their segments and their originals' (structure joined with languages); ``backtranslations`` maps
     (language, text) to English. Returns (scored segment rows, scored article rows)."""
@@ -173,7 +183,8 @@ def score_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tup
         mine = by_article[art["article_id"]]
         original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
         english = {s["text"]: bt[(art["lang"], s["text"])] for s in mine if (art["lang"], s["text"]) in bt}
-        rows, summary = audit_article(art, mine, original, glossary, source_lang, cfg, _SCORER, english or None)
+        rows, summary = audit_article(art, mine, original, glossary, source_lang, cfg, _SCORER, english or None,
+                                      resources)
         seg_rows.extend(rows)
         art_rows.append(summary)
     return rows_frame(seg_rows, SCORED_SCHEMA), rows_frame(art_rows, SCORED_ARTICLES_SCHEMA)

@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .config import BoilerplateConfig
 from .text import fold, words
@@ -34,6 +35,7 @@ _LONG_LINE_WORDS = 6
 _RELATED_MAX_DOCS = 5  # a page, its original and a few variants
 _MAX_GAP = 2  # short unlabelled lines a frame run may hold between two frame lines (deeper is the body)
 _MAX_EDGE_GAP = 4  # … and before its first frame line, at the very edge of the page
+_MAX_LINKS = 30  # link-like lines a frame run may hold between two frame lines
 
 
 @dataclass(frozen=True)
@@ -107,32 +109,52 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
     short = {(b.doc_path, b.block_idx): len(words(b.text)) <= cfg.frame_max_words for b in blocks}
     keys = {(b.doc_path, b.block_idx): fold(b.text) for b in blocks}
 
-    # a line recurs as frame when it and a neighbour recur together, in that order, across the site:
-    # frame comes in blocks (header, footer), while a line that several texts share sits among
-    # lines of their own; the page's start and end count as neighbours ("Connect with us" opens pages)
+    # A line recurs as frame when it and a neighbour recur together, in that order, across the
+    # site: frame comes in blocks (header, footer), while a line that several texts share sits
+    # among lines of their own. The page's start and end count as neighbours ("Connect with us"
+    # opens pages). A link-like line is also known by its lead ("Home › Calc › …", "This page is:
+    # …"): its variable tail (a breadcrumb's last step, a page name) does not make it the page's own.
+    leads = {(b.doc_path, b.block_idx): _lead(b.text) for b in blocks}
     families_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    line_families: dict[str, set[str]] = defaultdict(set)
     repeats: Counter[tuple[str, str]] = Counter()
     teaser_prefixes: Counter[str] = Counter()
+    sequences: dict[str, tuple[list[str], list[str]]] = {}
     for doc, doc_blocks in by_doc.items():
-        seq = ["\x02", *(keys[(b.doc_path, b.block_idx)] for b in doc_blocks), "\x03"]
-        for a, b in zip(seq, seq[1:]):
-            families_of[(a, b)].add(family[doc])
+        full = ["\x02", *(keys[(b.doc_path, b.block_idx)] for b in doc_blocks), "\x03"]
+        lead = ["\x02", *(leads[(b.doc_path, b.block_idx)] or keys[(b.doc_path, b.block_idx)]
+                          for b in doc_blocks), "\x03"]
+        sequences[doc] = (full, lead)
+        for seq in (full, lead):
+            for a, b in pairwise(seq):
+                families_of[(a, b)].add(family[doc])
         for b in doc_blocks:
-            repeats[(doc, keys[(b.doc_path, b.block_idx)])] += 1
+            k = keys[(b.doc_path, b.block_idx)]
+            line_families[k].add(family[doc])
+            if leads[(b.doc_path, b.block_idx)]:
+                line_families[leads[(b.doc_path, b.block_idx)]].add(family[doc])
+            repeats[(doc, k)] += 1
             if m := TEASER_RE.match(b.text):
                 teaser_prefixes[fold(m.group(1))] += 1
     families_of_lang: dict[str | None, set[str]] = defaultdict(set)
     for doc, lang in doc_lang.items():
         families_of_lang[lang].add(family[doc])
-    neighbours = {}
-    for doc, doc_blocks in by_doc.items():
-        seq = ["\x02", *(keys[(b.doc_path, b.block_idx)] for b in doc_blocks), "\x03"]
-        for i, b in enumerate(doc_blocks, start=1):
-            neighbours[(b.doc_path, b.block_idx)] = ((seq[i - 1], seq[i]), (seq[i], seq[i + 1]))
+    position = {(b.doc_path, b.block_idx): i for doc_blocks in by_doc.values()
+                for i, b in enumerate(doc_blocks, start=1)}
 
-    def recurring(b: BlockInfo) -> bool:
-        need = max(cfg.frame_min_docs, cfg.frame_min_share * len(families_of_lang[doc_lang[b.doc_path]]))
-        return any(len(families_of.get(pair, ())) >= need for pair in neighbours[(b.doc_path, b.block_idx)])
+    def need(b: BlockInfo) -> float:
+        return max(cfg.frame_min_docs, cfg.frame_min_share * len(families_of_lang[doc_lang[b.doc_path]]))
+
+    def in_block(b: BlockInfo) -> bool:
+        """It recurs together with a neighbour (or the page's edge)."""
+        i, n = position[(b.doc_path, b.block_idx)], need(b)
+        return any(len(families_of.get((seq[j], seq[j + 1]), ())) >= n
+                   for seq in sequences[b.doc_path] for j in (i - 1, i))
+
+    def alone(b: BlockInfo) -> bool:
+        """A link-like line that recurs by itself ("Related topics"): frame once inside a run."""
+        k = (b.doc_path, b.block_idx)
+        return bool(leads[k]) and len(line_families.get(leads[k], ())) >= need(b)
 
     labels: dict[tuple[str, int], str] = {}
     for b in blocks:
@@ -148,7 +170,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
 
     for doc_blocks in by_doc.values():
         for where, seq in (("head", doc_blocks), ("tail", doc_blocks[::-1])):
-            _label_run(seq, where, recurring, short, labels)
+            _label_run(seq, where, in_block, alone, short, labels)
     frame_langs = {b.lang for b in blocks if labels.get((b.doc_path, b.block_idx), "").startswith("site frame")}
     _label_mirrored(by_doc, labels, frame_langs, cfg)
     return labels
@@ -167,24 +189,48 @@ def _link_like(text: str) -> bool:
     return not text.rstrip().endswith((".", ":", ";", "?", "!", ","))
 
 
-def _label_run(seq: list[BlockInfo], where: str, recurring, short: dict, labels: dict) -> None:
-    """Label the frame run at one end of a page: recurring lines, page chrome and teasers, with up to
-    ``_MAX_GAP`` short non-title lines between two of them (``_MAX_EDGE_GAP`` at the very edge: a
-    breadcrumb, a page's own "see also" links). The run ends where more come first, or a long line or
-    a title that is none of these. A recurring title belongs to the run but vouches for no line
-    around it (section headings recur in documents of a kind without being any site's frame)."""
+_SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
+
+
+def _lead(text: str) -> str | None:
+    """The lead of a short link-like line, a breadcrumb or a menu — what comes before its first
+    separator ("Home › …", "This page is: …"), else its first two words — by which it recurs; None
+    for other lines."""
+    n = len(words(text))
+    m = _SEPARATOR_RE.search(text)
+    links = len(_SEPARATOR_RE.findall(text))
+    if (n > 12 and links < 2) or n > 40 or (not _link_like(text) and not m):
+        return None  # a sentence; but a breadcrumb or a menu (two separators and more) may run long
+    head = text[:m.start()] if m and m.start() > 0 else " ".join(text.split()[:2])
+    return "\x01" + fold(head)
+
+
+def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  # noqa: ANN001
+               labels: dict) -> None:
+    """Label the frame run at one end of a page: lines that recur in blocks, page chrome and
+    teasers — and, once the run has begun, link-like lines that recur alone — with short non-title
+    lines between them: up to ``_MAX_GAP`` that read as sentences (``_MAX_EDGE_GAP`` at the very
+    edge), any number of link-like ones ("see also" links, a breadcrumb). The run ends where more
+    come first, or a long line or a title that is none of these. A title belongs to the run but
+    vouches for no line around it (section headings recur in documents of a kind without being
+    any site's frame)."""
     gap: list[BlockInfo] = []
-    limit = _MAX_EDGE_GAP
+    sentences, limit, started = 0, _MAX_EDGE_GAP, False
     for b in seq:
         key = (b.doc_path, b.block_idx)
-        if key in labels or recurring(b):
+        if key in labels or in_block(b) or (started and alone(b)):
             if key not in labels:
                 labels[key] = FRAME.format(where=where)
+            started = True
             if b.kind != "title":
                 for g in gap:
                     labels[(g.doc_path, g.block_idx)] = GAP.format(where=where)
-                gap, limit = [], _MAX_GAP
-        elif short[key] and b.kind != "title" and len(gap) < limit and not b.text.rstrip().endswith(":"):
+                gap, sentences, limit = [], 0, _MAX_GAP
+        elif short[key] and b.kind != "title" and not b.text.rstrip().endswith(":"):
+            link = _link_like(b.text)
+            if (not link and sentences >= limit) or len(gap) >= _MAX_LINKS:
+                return
+            sentences += not link
             gap.append(b)
         else:
             return

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigurationError
+from .resources import ResourcesConfig
 from .settings import Settings, setting
 
 
@@ -108,8 +109,9 @@ class PairConfig(Settings, section="pair"):
     min_margin: float = setting(0.05, "… and beats the next original by this margin", lo=0.0, hi=1.0)
     target_min_share: float = setting(0.2, "a page is in a language when that language holds this share of its "
                                            "body", lo=0.0, hi=1.0)
-    same_lang_min_similarity: float = setting(0.85, "same-language pages at least this similar (word overlap) "
-                                                   "are a variant and its original", lo=0.0, hi=1.0)
+    same_lang_min_similarity: float = setting(0.55, "same-language pages whose word sequences match for this "
+                                                   "share of their length are a variant (a rewrite) and its "
+                                                   "original", lo=0.0, hi=1.0)
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,10 @@ class ModelsConfig(Settings, section="models"):
         return Path(self.cache).expanduser() if self.cache else self.root / "cache.sqlite"
 
 
-#: The sections this module defines, by name (``[flags]`` comes from the detector registry).
+#: The sections of luigi.cfg, by name (``[flags]`` comes from the detector registry).
 SECTIONS: dict[str, type[Settings]] = {c.section: c for c in (
-    TqaConfig, ExtractConfig, LangIdConfig, BoilerplateConfig, PairConfig, AlignConfig, GateConfig, ModelsConfig)}
+    TqaConfig, ExtractConfig, LangIdConfig, BoilerplateConfig, PairConfig, AlignConfig, ResourcesConfig, GateConfig,
+    ModelsConfig)}
 
 
 def check_source_in(languages: tuple[str, ...], source_lang: str) -> None:

@@ -2,7 +2,7 @@
 
 A block is a title, paragraph, list item or quote, in reading order, with two layout hints that
 the later stages use: ``new_section`` (a hard break before it: two or more blank lines in text, a
-heading or ``<article>`` in HTML, a heading in Markdown) and ``chrome`` (inside ``<nav>``,
+``h1`` or ``<article>`` in HTML, a first-level heading in Markdown) and ``chrome`` (inside ``<nav>``,
 ``<header>``, ``<footer>``, ``<aside>`` or ``<form>``).
 """
 
@@ -202,7 +202,7 @@ def _html_blocks(html: str) -> list[Block]:
                     child_kind = "quote" if child_kind in ("paragraph", "quote") else child_kind
                 elif tag == "p" and kind == "list_item":
                     child_kind = "list_item"
-                if tag in ("h1", "h2", "article"):
+                if tag in ("h1", "article"):  # an h2 is a section of the article, not a new one
                     state["new_section"] = True
                 walk(child, child_kind if tag not in _CONTAINERS or tag in ("li", "blockquote") else kind,
                      chrome or tag in _CHROME_TAGS, in_quote or tag == "blockquote")
@@ -227,7 +227,7 @@ def _markdown_blocks(md: str) -> list[Block]:
     for tok in tokens:
         if tok.type.endswith("_open"):
             stack.append(tok.tag)
-            if tok.tag in ("h1", "h2"):
+            if tok.tag == "h1":
                 new_section = True
         elif tok.type.endswith("_close"):
             if stack:

@@ -10,8 +10,10 @@ the judge decides on what they scored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .score import GroupStats, Scores
 
@@ -47,6 +49,17 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class ScoringResources:
+    """What scoring reads besides the corpus: bilingual lexicons by language (``pipeline.lexicon``),
+    the English fluency scorer (``pipeline.fluency``) and word-order models by language
+    (``pipeline.garble.OrderModel``); any may be missing."""
+
+    lexicons: Mapping[str, Any] = field(default_factory=dict)
+    fluency: Any = None
+    order_models: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ArticleContext:
     """What every detector knows of the article a group belongs to."""
 
@@ -58,6 +71,11 @@ class ArticleContext:
     original_lang: str | None = None  # language of the paired original; None when there is none
     glossary: tuple[str, ...] = ()
     backtranslated: bool = False  # its segments carry back-translations
+    resources: ScoringResources | None = None
+
+    @property
+    def lexicon(self):  # noqa: ANN201 — the article's lexicon (its language to English), or None
+        return self.resources.lexicons.get(self.lang) if self.resources else None
 
     @property
     def paired(self) -> bool:
@@ -87,6 +105,9 @@ class AlignedGroup:
     similarity: float | None = None  # the aligner's similarity of the group
     stats: GroupStats | None = None  # sacrebleu statistics against the original (comparable groups)
     scores: Scores = Scores()
+    #: the original segment (index into the article's original) that matches the group's variant
+    #: side best other than its own, and that similarity (cross-language 1:1 groups)
+    alternative: tuple[int, float] | None = None
 
     @cached_property
     def text(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-WORK_STAGES = ("extract", "survey", "langid", "structure", "pair", "backtranslate", "score", "comet", "final",
+WORK_STAGES = ("extract", "survey", "langid", "structure", "pair", "learn", "backtranslate", "score", "comet", "final",
                "report", "plan")
 
 

@@ -26,6 +26,10 @@ from .detectors import DETECTORS, FLAGS, Detector, FlagsConfig
 from .frames import HIGHLIGHT_TYPE, articles_schema, list_column
 
 
+#: Flags an original is checked for too: they need no original (a corpus's "original" can be a spun copy).
+REFERENCE_FREE = ("spun",)
+
+
 @dataclass(frozen=True)
 class Verdict:
     verdict: str
@@ -59,9 +63,28 @@ def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dic
     return {key: by_name[key[0]].calibrate(values) for key, values in collected.items()}
 
 
+def _article_summaries(rows: list[tuple[str, dict | None]], flags_cfg: FlagsConfig
+                       ) -> dict[str, dict[str, dict]]:
+    """What the summarizing detectors make of each article's evidence: article -> detector -> summary."""
+    detectors = [d for d in DETECTORS if type(d).summarize is not Detector.summarize]
+    collected: dict[tuple[str, str], list] = defaultdict(list)
+    for article_id, ev in rows:
+        for d in detectors if ev else ():
+            if d.name in ev:
+                collected[(article_id, d.name)].append(ev[d.name])
+    by_name = {d.name: d for d in detectors}
+    out: dict[str, dict[str, dict]] = defaultdict(dict)
+    for (article_id, name), evidence in collected.items():
+        summary = by_name[name].summarize(evidence, flags_cfg[name])
+        if summary is not None:
+            out[article_id][name] = summary
+    return out
+
+
 def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration: Mapping[tuple[str, str], dict],
-               pair: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-    """Flags, reasons (one per flag) and highlights of one row from its evidence."""
+               pair: str, article: Mapping[str, dict] | None = None) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    """Flags, reasons (one per flag) and highlights of one row from its evidence (``article``: the
+    summarizing detectors' view of the row's article)."""
     flags: list[str] = []
     reasons: list[str] = []
     highlights: list[dict[str, Any]] = []
@@ -69,7 +92,10 @@ def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration:
         ev = evidence.get(det.name)
         if ev is None or any(f in flags for f in det.unless):
             continue
-        finding = det.decide(ev, flags_cfg[det.name], calibration.get((det.name, pair), {}))
+        calib = calibration.get((det.name, pair), {})
+        if article and det.name in article:
+            calib = {**calib, "article": article[det.name]}
+        finding = det.decide(ev, flags_cfg[det.name], calib)
         if finding is None:
             continue
         if det.flag in flags:
@@ -89,14 +115,16 @@ def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mappin
     ``language_pairs`` and ``calibrate`` over the whole corpus."""
     if comet is not None and comet.height:
         segments = _with_comet(segments, comet)
+    rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
+    articles = _article_summaries(rows, flags_cfg)
     all_flags, all_reasons, all_highlights = [], [], []
-    for article_id, evidence in segments.select("article_id", "evidence").iter_rows():
-        if evidence == "{}":
+    for article_id, evidence in rows:
+        if evidence is None:
             all_flags.append(())
             all_reasons.append(())
             all_highlights.append(())
             continue
-        f, r, h = decide_row(json.loads(evidence), flags_cfg, calibration, pairs.get(article_id, "?"))
+        f, r, h = decide_row(evidence, flags_cfg, calibration, pairs.get(article_id, "?"), articles.get(article_id))
         all_flags.append(f)
         all_reasons.append(r)
         all_highlights.append(h)
@@ -131,10 +159,8 @@ def _add(evidence: str, name: str, value: dict) -> str:
 def article_verdict(role: str, lang: str, paired: bool, flag_counts: Mapping[str, int], n_body: int,
                     cfg: GateConfig, skipped_required: Iterable[str] = ()) -> Verdict:
     """The verdict of one article from its flag counts (see the module docstring)."""
-    if role == "original":
-        return Verdict("reference", ())
     reasons = []
-    for flag in FLAGS:
+    for flag in FLAGS if role != "original" else REFERENCE_FREE:
         limit = cfg.threshold(flag, lang)
         count = flag_counts.get(flag, 0)
         if limit is None or count == 0:
@@ -145,6 +171,8 @@ def article_verdict(role: str, lang: str, paired: bool, flag_counts: Mapping[str
             reasons.append(f"{flag}: {count} of {n_body} body segments ({share:.0%}); the gate fails {rule}")
     if reasons:
         return Verdict("fail", tuple(reasons))
+    if role == "original":
+        return Verdict("reference", ())
     if not paired:
         return Verdict("unverified", ("no original to compare with: only the checks that need none ran "
                                       "(languages, terms, fluency)",))

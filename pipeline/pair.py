@@ -12,6 +12,7 @@ is the variant.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -111,11 +112,15 @@ class _Index:
 
 
 def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, str | None],
-                  cfg: PairConfig, source_lang: str) -> tuple[dict[str, str], dict[str, Pairing]]:
+                  cfg: PairConfig, source_lang: str, lexicons: Mapping[str, object] | None = None
+                  ) -> tuple[dict[str, str], dict[str, Pairing]]:
     """Role ('original' | 'variant') and pairing of every article, keyed by article id.
 
     ``manifest_original`` maps the documents the manifest lists to their original document (or
-    None). Articles of documents it does not list are paired automatically.
+    None). Articles of documents it does not list are paired automatically: a variant in a language
+    with a lexicon (``lexicons``: language -> ``pipeline.lexicon.Lexicon``) by the words its text
+    translates to, names, numbers and code (``pipeline.xling.DocumentIndex``); others by names,
+    numbers, code and shared words alone.
     """
     role: dict[str, str] = {}
     for a in articles:
@@ -138,6 +143,7 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
     articles_in_doc = Counter(a.doc_path for a in articles)
 
     pairs: dict[str, Pairing] = {}
+    xindex = None  # built on the first variant with a lexicon
     for a in articles:
         if role[a.article_id] == "original":
             pairs[a.article_id] = Pairing(None, None, None, "none", "original")
@@ -163,7 +169,16 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
             pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(best_score, 4), "manifest",
                                           f"manifest pairs {a.doc_path} with {o.doc_path}")
             continue
-        ranked = [r for r in index.scores(a) if originals[r[1]].article_id != a.article_id]
+        lexicon = (lexicons or {}).get(a.lang)
+        if lexicon is not None:
+            if xindex is None:
+                from .xling import DocumentIndex
+
+                xindex = DocumentIndex([o.title + " " + o.body for o in originals])
+            ranked = xindex.rank(a.title + " " + a.body, lexicon, top=5)
+        else:
+            ranked = index.scores(a)
+        ranked = [r for r in ranked if originals[r[1]].article_id != a.article_id]
         if not ranked or ranked[0][0] < cfg.min_score:
             best = f" (best {ranked[0][0]:.2f} < {cfg.min_score})" if ranked else ""
             pairs[a.article_id] = Pairing(None, None, round(ranked[0][0], 4) if ranked else None, "none",
@@ -184,18 +199,21 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
 
 def _find_same_language_variants(candidates: list[ArticleText], articles: list[ArticleText],
                                  role: dict[str, str], cfg: PairConfig) -> None:
-    """Mark spun rewrites among source-language articles as variants (their original stays original)."""
+    """Mark rewrites among source-language articles as variants (their original stays original): two
+    articles whose word sequences match for at least ``same_lang_min_similarity`` of their length
+    (difflib's ratio: a third of the words substituted still leaves about two thirds)."""
     src = [a for a in candidates if role[a.article_id] == "original"]
     if len(src) < 2:
         return
     freq: Counter[str] = Counter()
+    seqs = {a.article_id: folded_words(a.body) for a in articles}
     for a in articles:
-        freq.update(folded_words(a.body))
-    sets = {a.article_id: set(folded_words(a.body)) for a in src}
+        freq.update(seqs[a.article_id])
+    sets = {a.article_id: set(seqs[a.article_id]) for a in src}
     postings: dict[str, list[str]] = defaultdict(list)
     for a in src:
         for w in sets[a.article_id]:
-            if len(w) >= 6:
+            if len(w) >= 5:
                 postings[w].append(a.article_id)
     by_id = {a.article_id: a for a in src}
     for a in src:
@@ -208,14 +226,17 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
                     shared[other] += 1
         # ties broken by article id: set iteration order varies between processes
         for other_id, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
-            if role[other_id] != "original" or by_id[other_id].doc_path == a.doc_path:
+            if role[other_id] != "original" or by_id[other_id].doc_path == by_id[a.article_id].doc_path:
                 continue
-            sa, sb = sets[a.article_id], sets[other_id]
-            sim = 2 * len(sa & sb) / max(1, len(sa) + len(sb))
-            if sim < cfg.same_lang_min_similarity or sa == sb:
+            sa, sb = seqs[a.article_id], seqs[other_id]
+            if sa == sb or not sa or not sb:
                 continue
-            rarity_a = _mean_log_freq(sa - sb, freq)
-            rarity_b = _mean_log_freq(sb - sa, freq)
+            matcher = difflib.SequenceMatcher(a=sa, b=sb, autojunk=False)
+            if matcher.real_quick_ratio() < cfg.same_lang_min_similarity or \
+                    matcher.ratio() < cfg.same_lang_min_similarity:
+                continue
+            rarity_a = _mean_log_freq(set(sa) - set(sb), freq)
+            rarity_b = _mean_log_freq(set(sb) - set(sa), freq)
             variant = a.article_id if rarity_a < rarity_b else other_id
             role[variant] = "variant"
             break
@@ -228,7 +249,8 @@ def _mean_log_freq(ws: set[str], freq: Counter[str]) -> float:
 
 
 def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_original: Mapping[str, str | None],
-                manifest_role: Mapping[str, str | None], cfg: PairConfig, source_lang: str) -> pl.DataFrame:
+                manifest_role: Mapping[str, str | None], cfg: PairConfig, source_lang: str,
+                lexicons: Mapping[str, object] | None = None) -> pl.DataFrame:
     """``articles`` with role and pairing columns. ``segments``: structure joined with text."""
     body = (segments.filter(pl.col("block") != "boilerplate")
             .group_by("article_id", maintain_order=True)
@@ -238,7 +260,7 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
     items = [ArticleText(a["article_id"], a["doc_path"], a["position"], a["lang"], manifest_role.get(a["doc_path"]),
                          *texts.get(a["article_id"], ("", "")))
              for a in articles.iter_rows(named=True)]
-    roles, pairs = pair_articles(items, manifest_original, cfg, source_lang)
+    roles, pairs = pair_articles(items, manifest_original, cfg, source_lang, lexicons)
     ids = articles["article_id"].to_list()
     return articles.with_columns(
         pl.Series("role", [roles[i] for i in ids], dtype=pl.String),

@@ -161,8 +161,17 @@ class Snapshot:
         return text_digest("structure", *self.langid_digests(languages).values(), self.manifest_text,
                            self.cfg("tqa", "boilerplate", "pair"), code_digest("structure"))
 
+    def resources_signature(self, languages: tuple[str, ...]) -> str:
+        from .resources import signature
+
+        return signature(languages, self.configs["resources"])  # type: ignore[arg-type]
+
     def pair_digest(self, languages: tuple[str, ...]) -> str:
-        return text_digest("pair", self.structure_digest(languages), code_digest("pair"))
+        return text_digest("pair", self.structure_digest(languages), code_digest("pair"),
+                           self.resources_signature(languages))
+
+    def learn_digest(self, languages: tuple[str, ...]) -> str:
+        return text_digest("learn", self.pair_digest(languages), self.cfg("align", "resources"), code_digest("learn"))
 
     def backtranslate_digest(self, languages: tuple[str, ...]) -> str:
         """Pairing, models and their settings: installing a package re-runs the back-translation."""
@@ -195,12 +204,12 @@ class Snapshot:
             return f"unreadable:{path}"
 
 
-def shard_plan(snap: Snapshot, pairs: pl.DataFrame, structure: pl.DataFrame, langid_digests: dict[int, str]
-               ) -> list[tuple[int, str, tuple[int, ...]]]:
+def shard_plan(snap: Snapshot, pairs: pl.DataFrame, structure: pl.DataFrame, langid_digests: dict[int, str],
+               resources_signature: str) -> list[tuple[int, str, tuple[int, ...]]]:
     """(shard, score digest, original shards) per shard, once pairing has run. The digest covers
     exactly what the shard's articles depend on: its documents' text and structure, its originals'
-    text and structure, the pairing of both, the glossary, the scoring settings and code, and the
-    models. ``pairs``: the pairing table; ``structure``: the segment structure table."""
+    text and structure, the pairing of both, the glossary, the scoring settings, code and resources,
+    and the models. ``pairs``: the pairing table; ``structure``: the segment structure table."""
     doc_digest = {d.path: d.digest for d in snap.documents}
     # boilerplate reasons name no corpus-wide counts, so one new page does not touch every shard
     doc_state = {d: text_digest(state) for d, state in structure.group_by("doc_path").agg(
@@ -214,8 +223,8 @@ def shard_plan(snap: Snapshot, pairs: pl.DataFrame, structure: pl.DataFrame, lan
         art_state.setdefault(row["doc_path"], []).append("|".join(map(str, row.values())))
         if row["original_path"]:
             originals.setdefault(s, set()).add(row["original_path"])
-    settings = text_digest(snap.source_lang, *snap.glossary, snap.cfg("align"), snap.model_plan.signature,
-                           code_digest("score"), library_versions(), __version__)
+    settings = text_digest(snap.source_lang, *snap.glossary, snap.cfg("align", "resources"), resources_signature,
+                           snap.model_plan.signature, code_digest("score"), library_versions(), __version__)
     plan = []
     for s, docs in snap.shards.items():
         orig_docs = sorted(originals.get(s, set()))

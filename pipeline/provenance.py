@@ -22,6 +22,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "langid": ("langid",),
     "structure": ("structure",),
     "pair": ("pair",),
+    "learn": ("learn", "garble", "lexicon"),
     "backtranslate": ("backtranslate", "models"),
     "score": ("audit",),
     "comet": ("comet_score", "models"),

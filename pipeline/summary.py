@@ -56,11 +56,15 @@ def tool_signature(snap: Snapshot) -> str:
     return f"tqa:{__version__}|{library_versions()}|cfg:{cfg}|models:{snap.model_plan.signature}"
 
 
-def run_context(snap: Snapshot, status: Mapping[str, Any]) -> dict:
+def run_context(snap: Snapshot, status: Mapping[str, Any], languages: tuple[str, ...]) -> dict:
     """What every page says of the run: tool, corpus, stages, models, when."""
+    from .resources import resource_stages
+
     tool = {"version": __version__, "signature": tool_signature(snap), "metrics": LexicalScorer().signatures()}
-    return {"tool": tool, "corpus": str(snap.root),
-            "stages": {**{s: "ran" for s in MODEL_FREE_STAGES}, **status["stages"]}, "models": status["models"],
+    stages = {**{s: "ran" for s in MODEL_FREE_STAGES},
+              **resource_stages(languages, snap.source_lang, snap.configs["resources"]),  # type: ignore[arg-type]
+              **status["stages"]}
+    return {"tool": tool, "corpus": str(snap.root), "stages": stages, "models": status["models"],
             "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
 
@@ -73,7 +77,7 @@ def flag_table() -> dict[str, dict[str, Any]]:
 def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict], status: Mapping[str, Any],
                   survey: Mapping[str, Any], digest: str) -> dict:
     """The content of ``summary.json`` (docs/output.md)."""
-    context = run_context(snap, status)
+    context = run_context(snap, status, tuple(survey["languages"]))
     arts = [{"article_id": a["article_id"], "doc_path": a["doc_path"], "original_path": a["original_path"],
              "lang": a["lang"], "role": a["role"], "title": a["title"],
              "scores": {k: a[k] for k in ("bleu", "chrf", "ter", "comet")},

@@ -31,6 +31,7 @@ from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
 from pipeline.report import render_index
+from pipeline.resources import scoring_resources
 from pipeline.structure import structure_corpus
 from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context
 
@@ -48,7 +49,7 @@ from .parts import (
     run_parts,
     score_part,
 )
-from .targets import atomic_write_text, write_json, write_parquet
+from .targets import atomic_write_text, write_json, write_parquet, write_pickle
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
 
@@ -226,8 +227,9 @@ class PairArticles(TqaTask):
         snap = self.snap
         segments = _segments_with_text(self.input()["structure"]["structure"].path, self.input()["langid"])
         articles = pl.read_parquet(self.input()["structure"]["articles"].path)
+        lexicons = scoring_resources(snap.configs["resources"], self.languages, snap.source_lang).lexicons
         write_parquet(self.output(), pair_corpus(articles, segments, snap.manifest_originals, snap.manifest_roles,
-                                                 snap.configs["pair"], snap.source_lang))
+                                                 snap.configs["pair"], snap.source_lang, lexicons))
 
 
 class BackTranslate(TqaTask):
@@ -265,6 +267,35 @@ class BackTranslate(TqaTask):
         write_parquet(self.output()["translations"], frame)
 
 
+class LearnFromCorpus(TqaTask):
+    """What the corpus teaches the scoring: word translations learnt from its confidently aligned pairs
+    (added to the dictionaries), and each language's word order."""
+
+    digest = luigi.Parameter()
+
+    def requires(self):
+        snap, langs = self.snap, self.languages
+        return {"structure": StructureCorpus(self.corpus, self.out, snap.structure_digest(langs)),
+                "pair": PairArticles(self.corpus, self.out, snap.pair_digest(langs)), "langid": _langid_tasks(self)}
+
+    def output(self):
+        return self.target("learn", f"{self.digest}.pickle")
+
+    def run(self) -> None:
+        from pipeline.learn import corpus_lexicons, order_models
+
+        snap = self.snap
+        texts = pl.concat([pl.read_parquet(t.path, columns=["doc_path", "block_idx", "sent_idx", "text", "lang"])
+                           for t in self.input()["langid"]])
+        segments = pl.read_parquet(self.input()["structure"]["structure"].path).join(
+            texts, on=["doc_path", "block_idx", "sent_idx"])
+        articles = pl.read_parquet(self.input()["pair"].path)
+        base = scoring_resources(snap.configs["resources"], self.languages, snap.source_lang).lexicons
+        lexicons = corpus_lexicons(articles, segments, base, snap.configs["align"])
+        models = order_models(segments, [lg for lg in self.languages if lg != snap.source_lang], lexicons)
+        write_pickle(self.output(), {"lexicons": lexicons, "order_models": models})
+
+
 class ScoreShard(TqaTask):
     """Align the articles of one shard with their originals and let every detector score them."""
 
@@ -277,7 +308,8 @@ class ScoreShard(TqaTask):
         return {"langid": _langid_tasks(self, sorted({self.shard, *self.original_shards})),
                 "structure": StructureCorpus(self.corpus, self.out, snap.structure_digest(langs)),
                 "pair": PairArticles(self.corpus, self.out, snap.pair_digest(langs)),
-                "backtranslate": BackTranslate(self.corpus, self.out, snap.backtranslate_digest(langs))}
+                "backtranslate": BackTranslate(self.corpus, self.out, snap.backtranslate_digest(langs)),
+                "learn": LearnFromCorpus(self.corpus, self.out, snap.learn_digest(langs))}
 
     def output(self):
         return {"segments": self.target("score", f"{self.shard:04d}-{self.digest}.parquet"),
@@ -289,7 +321,9 @@ class ScoreShard(TqaTask):
             ScorePart(inputs["pair"].path, inputs["structure"]["structure"].path,
                       tuple(t.path for t in inputs["langid"]), inputs["backtranslate"]["translations"].path,
                       tuple(d.path for d in snap.shards[self.shard]), snap.glossary, snap.source_lang,
-                      snap.configs["align"], part, parts) for part in range(parts)])
+                      snap.configs["align"], snap.configs["resources"], self.languages, inputs["learn"].path, part,
+                      parts)
+            for part in range(parts)])
         write_parquet(self.output()["articles"], pl.concat([arts for _, arts in results]))
         write_parquet(self.output()["segments"], pl.concat([segs for segs, _ in results]))
 
@@ -398,7 +432,7 @@ class ReportShard(TqaTask):
 
     def run(self) -> None:
         final, parts = self.input(), pool_size()
-        run = run_context(self.snap, read_json(Path(final["status"].path)))
+        run = run_context(self.snap, read_json(Path(final["status"].path)), self.languages)
         shard = final["shards"][self.shard]
         pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, self.out, run,
                                                    part, parts) for part in range(parts)])
@@ -436,8 +470,21 @@ def compute_shard_plan(task: TqaTask) -> list[tuple[int, str, tuple[int, ...]]]:
         pairs = pl.read_parquet(PairArticles(task.corpus, task.out, snap.pair_digest(langs)).output().path)
         structure = pl.read_parquet(StructureCorpus(task.corpus, task.out, snap.structure_digest(langs))
                                     .output()["structure"].path)
-        _SHARD_PLANS[key] = shard_plan(snap, pairs, structure, snap.langid_digests(langs))
+        _SHARD_PLANS[key] = shard_plan(snap, pairs, structure, snap.langid_digests(langs),
+                                       snap.resources_signature(langs))
     return _SHARD_PLANS[key]
+
+
+def _dependencies(task: luigi.Task) -> list[luigi.Task]:
+    """``task`` and every task it depends on, each once."""
+    seen: dict[str, luigi.Task] = {}
+    todo = [task]
+    while todo:
+        t = todo.pop()
+        if t.task_id not in seen:
+            seen[t.task_id] = t
+            todo += luigi.task.flatten(t.requires())
+    return list(seen.values())
 
 
 def plan_target(task: TqaTask, digest: str) -> luigi.LocalTarget:
@@ -501,15 +548,7 @@ class AuditCorpus(TqaTask):
         write_parquet(out["articles"], articles)
         atomic_write_text(Path(out["index"].path), render_index(summary, articles.to_dicts()))
         write_json(out["summary"], summary)  # last: its digest marks the run complete
-        keep = set()
-        for task in luigi.task.flatten([report, report.requires(), JudgeCorpus(self.corpus, self.out, judge, comet),
-                                        CometCorpus(self.corpus, self.out, comet),
-                                        CometCorpus(self.corpus, self.out, comet).requires(),
-                                        PairArticles(self.corpus, self.out, snap.pair_digest(langs)).requires(),
-                                        SurveyLanguages(self.corpus, self.out, snap.survey_digest)]):
-            keep |= {str(Path(t.path)) for t in luigi.task.flatten(task.output())}
-        for t in _extract_tasks(self):
-            keep |= {str(Path(x.path)) for x in luigi.task.flatten(t.output())}
+        keep = {str(Path(t.path)) for task in _dependencies(report) for t in luigi.task.flatten(task.output())}
         keep.add(str(Path(plan_target(self, comet).path)))
         pages = set(read_json(Path(report.output().path)))  # type: ignore[arg-type]
         remove_stale(self.work, keep, Path(self.out) / "articles", pages)

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--encoder", help="with a COMET checkpoint: the encoder folder (tokenizer + config.json)")
     i.add_argument("--corpus", help="install Argos packages for this corpus's languages too")
     i.add_argument("--comet", default="Unbabel/wmt22-comet-da", help="COMET model to download (network)")
+    from .resources_cli import add_parser
+
+    add_parser(sub)
     return p
 
 
@@ -50,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         from .models_cli import models
 
         return models(args)
+    if args.command == "resources":
+        from .resources_cli import resources
+
+        return resources(args)
     return audit(args)
 
 

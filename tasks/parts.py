@@ -25,6 +25,7 @@ from typing import TypeVar
 import polars as pl
 
 from pipeline.audit import score_articles
+from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.config import AlignConfig, ExtractConfig, GateConfig, LangIdConfig
 from pipeline.detectors import FlagsConfig
 from pipeline.discover import Document, InputProblem
@@ -108,6 +109,9 @@ class ScorePart:
     glossary: tuple[str, ...]
     source_lang: str
     align: AlignConfig
+    resources: ResourcesConfig
+    languages: tuple[str, ...]  # the corpus's languages (a lexicon is loaded for each that has one)
+    learned: str  # LearnFromCorpus' pickle: lexicons with the corpus's words, word-order models
     part: int
     parts: int
 
@@ -134,7 +138,8 @@ def score_part(p: ScorePart) -> tuple[pl.DataFrame, pl.DataFrame]:
     segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
     bt = pl.read_parquet(p.backtranslations).filter(pl.col("text").is_in(segments["text"].implode()))
     return score_articles(mine, segments, p.glossary, p.source_lang, p.align,
-                          backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None)
+                          backtranslations={(lang, t): e for lang, t, e in bt.iter_rows()} or None,
+                          resources=scoring_resources(p.resources, p.languages, p.source_lang, p.learned))
 
 
 # --------------------------------------------------------------------------- judging

@@ -52,3 +52,13 @@ def _atomic(path: Path, write: Callable[[int, str], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_pickle(target: luigi.LocalTarget, value: object) -> None:
+    import pickle
+
+    def write(fd: int, _tmp: str) -> None:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    _atomic(Path(target.path), write)

@@ -15,7 +15,9 @@ from ..errors import ConfigurationError
 from ..settings import describe, parse_value
 from .base import SEVERITIES, Detector, Evidence, Finding, Highlight
 from .comparison import ChrfDetector, CometDetector, DissimilarityDetector, NumberDetector, SubstitutionDetector
+from .damage import ReplacementDetector, TruncationDetector, WordOrderDetector
 from .language import CopiedRunDetector, MixedLanguageDetector, UntranslatedDetector
+from .spin import FluencyDetector
 from .structure import AdditionDetector, BoilerplateDetector, OmissionDetector, TermDetector
 
 DETECTORS: tuple[Detector, ...] = (
@@ -24,9 +26,13 @@ DETECTORS: tuple[Detector, ...] = (
     MixedLanguageDetector(),
     CopiedRunDetector(),
     ChrfDetector(),
+    TruncationDetector(),
+    ReplacementDetector(),
+    WordOrderDetector(),
     DissimilarityDetector(),
     CometDetector(),
     SubstitutionDetector(),
+    FluencyDetector(),
     OmissionDetector(),
     AdditionDetector(),
     NumberDetector(),

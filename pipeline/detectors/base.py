@@ -61,6 +61,17 @@ class Detector:
         """Evidence per row of ``group`` (``group.n_rows`` entries), or None for no evidence at all."""
         return None
 
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        """Evidence of every group of an article (by default each group on its own; detectors that
+        compare a group with the rest of its article, or batch, override this)."""
+        return [self.score(g, ctx) for g in groups]
+
+    def summarize(self, evidence: list[Evidence], settings: Any) -> dict[str, Any] | None:
+        """What an article's evidence says as a whole, for ``decide`` (``calibration["article"]``);
+        None (the default): the detector decides row by row."""
+        return None
+
     def calibrate(self, evidence: list[Evidence]) -> dict[str, Any]:
         """What the corpus's evidence for one language pair says (default: nothing)."""
         return {}

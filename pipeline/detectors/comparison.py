@@ -166,8 +166,8 @@ class DissimilarityDetector(Detector):
     name = "dissimilar"
     flag = "garbled"
     severity = "major"
-    summary = ("cross-language pairs without back-translation: no shared names, numbers or cognates, and lengths "
-               "that differ")
+    summary = ("cross-language pairs without back-translation or dictionary: no shared names, numbers or cognates, "
+               "and lengths that differ")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -176,8 +176,9 @@ class DissimilarityDetector(Detector):
         min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
-        if ctx.comparable or not _body(group, ctx) or group.kind != "1:1" or group.similarity is None:
-            return None
+        if ctx.comparable or ctx.lexicon is not None or not _body(group, ctx) or group.kind != "1:1" \
+                or group.similarity is None:
+            return None  # with a lexicon, the replacement detector judges the same pairs better
         return first_row(group, {"similarity": group.similarity, "words": len(words(group.text)),
                                  "original_words": len(words(group.original_text or ""))})
 

@@ -1,0 +1,160 @@
+"""Damage across languages, without a translation model (``pipeline.garble``, ``pipeline.xling``): a
+translated paragraph cut short, its words shuffled, or a fluent paragraph that translates something
+else. Each is relative to what the corpus's own aligned pairs look like."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..groups import AlignedGroup, ArticleContext
+from ..settings import Settings, setting
+from .base import Detector, Evidence, Finding, Highlight
+
+
+def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
+    """A body group of a translation with its original, compared across languages (no back-translation)."""
+    return (ctx.paired and not ctx.comparable and bool(group.variant) and group.original_text is not None
+            and group.kind in ("1:1", "2:1", "1:2") and not any(s.is_boilerplate for s in group.variant))
+
+
+class TruncationDetector(Detector):
+    name = "truncation"
+    flag = "garbled"
+    severity = "major"
+    summary = ("a translated paragraph stops mid-sentence, or is far shorter than its original for what this "
+               "corpus's aligned pairs of the language pair show")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        z_open: float = setting(-1.0, "a paragraph that ends open (no final punctuation where its original has "
+                                      "one, or on a function word) is truncated this many spreads below the "
+                                      "corpus's median length ratio", lo=-50.0, hi=0.0)
+        z: float = setting(-4.0, "… and at any ending this many spreads below", lo=-50.0, hi=0.0)
+        min_pairs: int = setting(20, "aligned pairs of a language pair needed to learn its length ratio; with "
+                                     "fewer, only open endings count", lo=2, hi=1_000_000)
+        min_chars: int = setting(40, "originals shorter than this are not judged", lo=1, hi=100_000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        if not _translated_pair(group, ctx):
+            return None
+        from ..garble import LengthModel, truncation_evidence
+
+        ev = truncation_evidence(group.text, group.original_text or "", ctx.lang, LengthModel(0.0, 1.0, 0))
+        return [{"open": ev.ends_open, "dangling": ev.dangling, "v": len(group.text.rstrip()),
+                 "o": len((group.original_text or "").rstrip()), "tail": ev.tail, "end": len(group.variant[0].text),
+                 "last": len(group.variant) == 1}] + [None] * (group.n_rows - 1)
+
+    def calibrate(self, evidence: list[Evidence]) -> dict:
+        from ..garble import calibrate_length
+
+        model = calibrate_length([(e["v"], e["o"]) for e in evidence if e["o"] >= 40])
+        return {"median": model.median, "spread": model.spread, "n": model.n}
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["o"] < s.min_chars:
+            return None
+        ratio = max(1, ev["v"]) / max(1, ev["o"])
+        open_end = ev["open"] or ev["dangling"] is not None
+        if calibration.get("n", 0) >= s.min_pairs:
+            median, spread = calibration["median"], calibration["spread"]
+        else:
+            median, spread = 0.0, 0.3  # no corpus to learn from: a translation about as long as its original
+        z = (math.log(ratio) - median) / spread
+        if not ((open_end and z <= s.z_open) or z <= s.z):
+            return None
+        lo, hi = math.exp(median - spread), math.exp(median + spread)
+        head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else ""
+        where = "this corpus's aligned pairs of the language pair" if calibration.get("n", 0) >= s.min_pairs \
+            else "translations"
+        highlights = (Highlight(max(0, ev["end"] - len(ev["tail"])), ev["end"]),) if open_end and ev["last"] else ()
+        return Finding(f"{head}{ratio:.0%} of the original's length where {where} run {lo:.0%}–{hi:.0%}", highlights)
+
+
+class ReplacementDetector(Detector):
+    name = "replacement"
+    flag = "garbled"
+    severity = "major"
+    summary = ("a translated paragraph does not translate its original: its cross-language similarity (dictionary "
+               "words, names, numbers, length) is far below the article's other pairs, or another paragraph of "
+               "the original matches it better")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_score: float = setting(0.2, "cross-language similarity at or below which a pair can be a replacement",
+                                   lo=0.0, hi=1.0)
+        z: float = setting(-1.0, "… when it also lies this many spreads below the article's other pairs",
+                           lo=-50.0, hi=0.0)
+        min_pairs: int = setting(3, "other aligned pairs the article needs to compare with", lo=1, hi=1000)
+        min_words: int = setting(6, "words each side needs", lo=1, hi=1000)
+
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        if ctx.lexicon is None:
+            return [None] * len(groups)
+        pairs = [g for g in groups if _translated_pair(g, ctx) and g.kind == "1:1" and g.similarity is not None]
+        scores = {id(g): g.similarity for g in pairs}
+        out: list[Sequence[Evidence | None] | None] = []
+        from ..text import words
+
+        for g in groups:
+            if id(g) not in scores:
+                out.append(None)
+                continue
+            others = [v for k, v in scores.items() if k != id(g)]
+            med = statistics.median(others) if others else scores[id(g)]
+            spread = max(0.05, 1.4826 * statistics.median(abs(x - med) for x in others)) if others else 0.05
+            out.append([{"score": scores[id(g)], "median": round(med, 4), "spread": round(spread, 4),
+                         "n": len(others), "better": list(g.alternative) if g.alternative else None,
+                         "words": min(len(words(g.text)), len(words(g.original_text or "")))}])
+        return out
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["n"] < s.min_pairs or ev["words"] < s.min_words or ev["score"] > s.max_score:
+            return None
+        if (ev["score"] - ev["median"]) / ev["spread"] > s.z:
+            return None
+        better = ev["better"]
+        extra = f"; original segment {better[0]} matches it better ({better[1]:.2f})" \
+            if better and better[1] > ev["score"] else ""
+        return Finding(f"does not translate its original: cross-language similarity {ev['score']:.2f} where the "
+                       f"article's other pairs score {ev['median']:.2f} (±{ev['spread']:.2f}){extra}")
+
+
+class WordOrderDetector(Detector):
+    name = "word_order"
+    flag = "garbled"
+    severity = "major"
+    summary = ("a translated paragraph's words are in an order the language does not use: its word pairs are no "
+               "likelier, under a model of the corpus's own text of that language, than the same words shuffled")
+
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_strength: float = setting(0.5, "order strength (gain per word pair × √words) at or below which the "
+                                            "order is implausible", lo=-100.0, hi=100.0)
+        min_tokens: int = setting(6, "words a paragraph needs", lo=3, hi=1000)
+
+    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
+        model = ctx.resources.order_models.get(ctx.lang) if ctx.resources else None
+        if model is None or not ctx.translated or ctx.role != "variant":
+            return None
+        from ..garble import order_chunks, order_evidence
+
+        out: list[Evidence | None] = []
+        for seg in group.variant:
+            if seg.is_boilerplate or seg.lang == ctx.source_lang:
+                out.append(None)
+                continue
+            ev = order_evidence(order_chunks(seg.text, ctx.lexicon, ctx.lang), model)
+            out.append({"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens,
+                        "worst": list(ev.worst)} if ev.tokens >= 3 else None)
+        return out if any(out) else None
+
+    def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
+        if ev["tokens"] < s.min_tokens or ev["strength"] > s.max_strength:
+            return None
+        pairs = ", ".join(f"“{w}”" for w in ev["worst"])
+        return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
+                       f"(gain {ev['gain']:.2f} per pair; least likely: {pairs})")

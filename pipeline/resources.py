@@ -1,0 +1,247 @@
+"""The model-free resources of the scoring stage: bilingual lexicons (FreeDict dictionaries and the
+user's translation memories) and the English fluency resources (an n-gram model and WordNet).
+
+Each is loaded once per process and named by a signature (what files it was built from), which
+enters the digests of the stages that use it: installing a dictionary re-runs pairing and scoring.
+A missing resource is no error: the checks that need it say they were skipped, and the command
+that fetches it (``tqa resources fetch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError, ModelUnavailable
+from .settings import Settings, setting
+
+FETCH_COMMAND = "tqa resources fetch"
+WORDNET_PACKAGE = "wordnet-base"
+
+
+@dataclass(frozen=True)
+class ResourcesConfig(Settings, section="resources"):
+    dir: str = setting("~/.cache/tqa/resources", "where `tqa resources fetch` puts dictionaries and WordNet, and "
+                                                 "where parsed lexicons and the compiled thesaurus are kept")
+    dictionaries: tuple[str, ...] = setting((), "more folders with FreeDict dictd files (*.index, *.dict.dz) or "
+                                                "dict-freedict-*.deb packages; /usr/share/dictd and DIR/debian "
+                                                "are always searched")
+    translation_memory: tuple[str, ...] = setting((), "your own translations (.tmx, .po, .mo, .xliff): the word "
+                                                      "translations learned from them join the dictionaries")
+    wordnet_dir: str = setting("", "a WordNet 3.0 dict folder (default: /usr/share/wordnet, else DIR/wordnet)")
+    japanese_tokenizer: str = setting("dict", "how Japanese is cut into words: dict (longest match over the "
+                                              "dictionary, no dependency), fugashi, janome or tinysegmenter",
+                                      choices=("dict", "fugashi", "janome", "tinysegmenter"))
+    fluency: bool = setting(True, "check English for synonym spin (needs WordNet and pocketsphinx)")
+
+    @property
+    def root(self) -> Path:
+        return Path(self.dir).expanduser()
+
+    @property
+    def dict_dirs(self) -> tuple[Path, ...]:
+        return (Path("/usr/share/dictd"), self.root / "debian", *(Path(d).expanduser() for d in self.dictionaries))
+
+
+def _file_id(path: Path) -> str:
+    st = path.stat()
+    return f"{path.name}:{st.st_size}:{int(st.st_mtime)}"
+
+
+# --------------------------------------------------------------------------- lexicons
+
+
+def lexicon_signature(lang: str, cfg: ResourcesConfig) -> str:
+    """What the ``lang``→English lexicon is built from ("none" when there is nothing)."""
+    from .lexicon import freedict_files
+
+    parts = []
+    found = freedict_files(lang, cfg.dict_dirs)
+    if found is not None:
+        parts.append(_file_id(found[0] if isinstance(found, tuple) else found))
+    for tm in cfg.translation_memory:
+        path = Path(tm).expanduser()
+        parts.append(_file_id(path) if path.is_file() else f"missing:{tm}")
+    if parts and lang in ("ja", "zh"):
+        parts.append(f"tokenizer:{cfg.japanese_tokenizer}")
+    return "|".join(parts) or "none"
+
+
+@lru_cache(maxsize=32)
+def lexicon(lang: str, cfg: ResourcesConfig):  # noqa: ANN201 — a Lexicon or None
+    """The ``lang``→English lexicon (FreeDict, merged with what the translation memories teach),
+    or None when there is no dictionary and no memory for ``lang``."""
+    from .lexicon import lexicon_from_translation_memory, load_freedict
+
+    lex = None
+    try:
+        lex = load_freedict(lang, cfg.dict_dirs, cache=True)
+    except InputError:
+        pass
+    memories = [p for tm in cfg.translation_memory if (p := Path(tm).expanduser()).is_file()]
+    if memories:
+        learned = lexicon_from_translation_memory(memories, lang, base=lex)
+        lex = lex.merged(learned) if lex is not None else learned
+    if lex is not None and cfg.japanese_tokenizer != "dict" and lang in ("ja", "zh"):
+        lex = lex.with_tokenizer(cfg.japanese_tokenizer)
+    return lex
+
+
+def lexicon_status(languages: list[str], cfg: ResourcesConfig) -> str:
+    """The cross-language evidence stage's status for the variant languages of a run."""
+    missing = [lg for lg in languages if lexicon_signature(lg, cfg) == "none"]
+    if not languages:
+        return "skipped: no variant in another language"
+    if len(missing) == len(languages):
+        return (f"skipped: no dictionary for {', '.join(missing)} — run `{FETCH_COMMAND} "
+                f"--languages {','.join(missing)}`")
+    if missing:
+        return (f"ran for {', '.join(sorted(set(languages) - set(missing)))}; skipped for {', '.join(missing)}: no "
+                f"dictionary — run `{FETCH_COMMAND} --languages {','.join(missing)}`")
+    return "ran"
+
+
+# --------------------------------------------------------------------------- fluency
+
+
+def _fluency_config(cfg: ResourcesConfig):  # noqa: ANN202
+    from .fluency import FluencyConfig
+
+    return FluencyConfig(wordnet_dir=cfg.wordnet_dir or None, cache_dir=str(cfg.root))
+
+
+@lru_cache(maxsize=4)
+def fluency_scorer(cfg: ResourcesConfig):  # noqa: ANN201 — a FluencyScorer or None
+    """The English fluency scorer (resources loaded), or None when they are missing or turned off."""
+    if not cfg.fluency or fluency_problem(cfg):
+        return None
+    from .fluency import FluencyScorer
+
+    scorer = FluencyScorer("en", _fluency_config(cfg))
+    _ = scorer.resources  # load now, once per process
+    return scorer
+
+
+@lru_cache(maxsize=4)
+def fluency_problem(cfg: ResourcesConfig) -> str | None:
+    """Why the fluency check cannot run (None when it can), without loading anything."""
+    if not cfg.fluency:
+        return "turned off ([resources] fluency = false)"
+    from .fluency import FluencyUnavailable, find_wordnet
+
+    try:
+        find_wordnet(_fluency_config(cfg))
+    except FluencyUnavailable as exc:
+        return str(exc).replace("python -m pipeline.fluency fetch", FETCH_COMMAND)
+    try:
+        import pocketsphinx  # noqa: F401
+    except ImportError:
+        return "the n-gram model needs pocketsphinx — pip install pocketsphinx"
+    return None
+
+
+def resource_stages(languages: tuple[str, ...], source_lang: str, cfg: ResourcesConfig) -> dict[str, str]:
+    """The status of the two resource-backed checks, for the run's stages."""
+    problem = fluency_problem(cfg)
+    return {"lexicon": lexicon_status([lg for lg in languages if lg != source_lang], cfg),
+            "fluency": "ran" if problem is None else f"skipped: {problem}"}
+
+
+@lru_cache(maxsize=4)
+def fluency_signature(cfg: ResourcesConfig) -> str:
+    """The files the fluency resources are built from (without loading them)."""
+    from .fluency import WORDNET_FILES, FluencyUnavailable, find_wordnet
+
+    if not cfg.fluency:
+        return "off"
+    try:
+        folder = find_wordnet(_fluency_config(cfg))
+        from pocketsphinx import get_model_path
+    except (FluencyUnavailable, ImportError):
+        return "none"
+    lm = Path(get_model_path()) / "en-us" / "en-us.lm.bin"
+    files = [folder / f for f in WORDNET_FILES] + ([lm] if lm.is_file() else [])
+    return "|".join(_file_id(f) for f in files)
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def fetch(languages: list[str], cfg: ResourcesConfig, wordnet: bool = True) -> list[str]:
+    """Download (``apt-get download``, no root needed) the FreeDict dictionaries of ``languages`` and
+    WordNet into the resources folder; returns what was fetched. Raises ModelUnavailable naming the
+    package when ``apt-get`` is missing or fails."""
+    from .lexicon import FREEDICT_CODES
+
+    packages = [f"dict-freedict-{FREEDICT_CODES[lg]}-eng" for lg in languages if lg in FREEDICT_CODES]
+    unknown = [lg for lg in languages if lg not in FREEDICT_CODES and lg != "en"]
+    if wordnet:
+        packages.append(WORDNET_PACKAGE)
+    debs = cfg.root / "debian"
+    debs.mkdir(parents=True, exist_ok=True)
+    done = []
+    for package in packages:
+        if sorted(debs.glob(f"{package}_*.deb")):
+            done.append(f"{package}: already in {debs}")
+            continue
+        done.append(f"{package}: {_apt_download(package, debs).name}")
+    if wordnet:
+        from .fluency import extract_wordnet_deb, load_resources
+
+        extract_wordnet_deb(sorted(debs.glob(f"{WORDNET_PACKAGE}_*.deb"))[-1], cfg.root / "wordnet")
+        load_resources("en", _fluency_config(cfg))  # compiles the thesaurus once
+        done.append(f"WordNet in {cfg.root / 'wordnet'} (thesaurus compiled)")
+    done += [f"{lg}: FreeDict has no {lg}→en dictionary" for lg in unknown]
+    return done
+
+
+def _apt_download(package: str, dest: Path) -> Path:
+    if shutil.which("apt-get") is None:
+        raise ModelUnavailable(f"{package}: apt-get is not available here; download the Debian package "
+                               f"{package} elsewhere and put the .deb into {dest}")
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=dest))
+    try:
+        proc = subprocess.run(["apt-get", "-q", "-o", "APT::Sandbox::User=root", "download", package], cwd=tmp,
+                              capture_output=True, text=True, timeout=900, check=False)
+        got = sorted(tmp.glob(f"{package}_*.deb"))
+        if proc.returncode != 0 or not got:
+            raise ModelUnavailable(f"apt-get download {package} failed: {proc.stderr.strip()[-300:]}")
+        target = dest / got[0].name
+        got[0].replace(target)
+        return target
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def signature(languages: tuple[str, ...], cfg: ResourcesConfig) -> str:
+    """Every resource a run's scoring uses, for the digests."""
+    parts = [f"{lg}:{lexicon_signature(lg, cfg)}" for lg in languages]
+    parts.append(f"fluency:{fluency_signature(cfg)}")
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=10).hexdigest()
+
+
+def scoring_resources(cfg: ResourcesConfig, languages: tuple[str, ...], source_lang: str,  # noqa: ANN201
+                      learned: str | None = None):
+    """The ``groups.ScoringResources`` of a run: a lexicon for every variant language that has one
+    (with what the corpus taught, when ``learned`` names that stage's output: its word-order models
+    too), the fluency scorer; loaded once per process."""
+    from .groups import ScoringResources
+
+    if learned:
+        taught = _learned(learned)
+        return ScoringResources(taught["lexicons"], fluency_scorer(cfg), taught["order_models"])
+    lexicons = {lg: lex for lg in languages if lg != source_lang and (lex := lexicon(lg, cfg)) is not None}
+    return ScoringResources(lexicons, fluency_scorer(cfg))
+
+
+@lru_cache(maxsize=2)
+def _learned(path: str) -> dict:
+    import pickle
+
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
