@@ -31,15 +31,34 @@ def _check_range(section: str, obj: object, lo: float, hi: float, *names: str) -
             raise ConfigurationError(f"[{section}] {name} = {value!r}: must be between {lo} and {hi}")
 
 
+SYMLINK_POLICIES = ("skip", "inside")
+
+
 @dataclass(frozen=True)
 class ExtractConfig:
+    """Reading and extracting one document.
+
+    ``max_depth``: the deepest HTML/Markdown nesting extracted (deeper files are errors);
+    ``max_seconds``: the time budget of one file's extraction; ``symlinks``: ``skip`` (symbolic
+    links are never followed) or ``inside`` (links whose real path stays inside the corpus are
+    followed; links out of it never are).
+    """
+
     max_file_mb: float = 10.0
     title_max_words: int = 20
     fallback_encodings: tuple[str, ...] = ("cp1252",)
+    max_depth: int = 512
+    max_seconds: float = 30.0
+    symlinks: str = "skip"
 
     def __post_init__(self) -> None:
         _check_range("extract", self, 0.001, 10_000, "max_file_mb")
         _check_range("extract", self, 1, 200, "title_max_words")
+        _check_range("extract", self, 16, 100_000, "max_depth")
+        _check_range("extract", self, 0.1, 86_400, "max_seconds")
+        if self.symlinks not in SYMLINK_POLICIES:
+            raise ConfigurationError(f"[extract] symlinks = {self.symlinks!r}: must be skip (never follow symbolic "
+                                     f"links) or inside (follow links that stay inside the corpus)")
 
 
 @dataclass(frozen=True)

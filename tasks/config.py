@@ -28,6 +28,10 @@ class extract(luigi.Config):  # noqa: N801
     max_file_mb = luigi.FloatParameter(default=10.0)
     title_max_words = luigi.IntParameter(default=20)
     fallback_encodings = luigi.Parameter(default="cp1252")
+    max_depth = luigi.IntParameter(default=512, description="deepest HTML/Markdown nesting extracted")
+    max_seconds = luigi.FloatParameter(default=30.0, description="time budget of one file's extraction")
+    symlinks = luigi.Parameter(default="skip", description="skip: never follow symbolic links; inside: follow "
+                                                           "those that stay inside the corpus")
 
 
 class langid(luigi.Config):  # noqa: N801
@@ -129,7 +133,8 @@ def source_lang() -> str:
 
 def extract_config() -> pc.ExtractConfig:
     c = extract()
-    return _build(lambda: pc.ExtractConfig(c.max_file_mb, c.title_max_words, _tuple(c.fallback_encodings)))
+    return _build(lambda: pc.ExtractConfig(c.max_file_mb, c.title_max_words, _tuple(c.fallback_encodings),
+                                           c.max_depth, c.max_seconds, c.symlinks.strip()))
 
 
 def langid_config() -> pc.LangIdConfig:
