@@ -25,7 +25,9 @@ from typing import TypeVar
 import polars as pl
 
 from pipeline.config import AlignConfig, ExtractConfig, FlagConfig, GateConfig
-from pipeline.discover import Document, InputProblem
+from pipeline.discover import Document, InputProblem, read_document
+from pipeline.errors import InputError
+from pipeline.extract import time_limit
 from pipeline.report import render_article
 from pipeline.stages import SourceFile, audit_articles, extract_documents
 
@@ -83,9 +85,20 @@ class ExtractPart:
 
 
 def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem]]:
-    files = [SourceFile(d, (Path(part.root) / d.path).read_bytes(), hint)
-             for d, hint in zip(part.documents, part.lang_hints, strict=True)]
-    return extract_documents(files, part.cfg)
+    """Extract the part's documents one by one, each read safely and within ``[extract] max_seconds``."""
+    root = Path(part.root)
+    frames: list[pl.DataFrame] = []
+    problems: list[InputProblem] = []
+    for doc, hint in zip(part.documents, part.lang_hints, strict=True):
+        try:
+            with time_limit(part.cfg.max_seconds):
+                frame, found = extract_documents([SourceFile(doc, read_document(root, doc, part.cfg), hint)], part.cfg)
+        except InputError as exc:  # unreadable, changed, or out of time
+            problems.append(InputProblem(doc.path, str(exc)))
+            continue
+        frames.append(frame)
+        problems += found
+    return (pl.concat(frames) if frames else extract_documents([], part.cfg)[0]), problems
 
 
 # --------------------------------------------------------------------------- audit

@@ -17,6 +17,7 @@ from pipeline.discover import (
     ManifestEntry,
     parse_glossary,
     parse_manifest,
+    read_table,
     scan_corpus,
     shard_of,
     text_digest,
@@ -59,14 +60,16 @@ class Snapshot:
     def __post_init__(self) -> None:
         if not self.root.is_dir():
             raise FileNotFoundError(f"corpus folder {self.root} does not exist")
-        self.documents = scan_corpus(self.root, _HASH_CACHE)
+        extract_cfg = self.configs["extract"]
+        self.documents, self.problems = scan_corpus(self.root, _HASH_CACHE, extract_cfg)
         paths = {d.path for d in self.documents}
-        self.problems = []
-        manifest_file = self.root / "manifest.csv"
-        self.has_manifest = manifest_file.is_file()
+        manifest_text, probs = read_table(self.root, "manifest.csv", extract_cfg,
+                                          "the manifest is not used and documents are paired automatically")
+        self.problems += probs
+        self.has_manifest = manifest_text is not None
         self.manifest = {}
-        if self.has_manifest:
-            self.manifest, probs = parse_manifest(_read_text(manifest_file, self.problems), paths)
+        if manifest_text is not None:
+            self.manifest, probs = parse_manifest(manifest_text, paths)
             self.problems += probs
         langid_cfg = self.configs["langid"]
         manifest_langs = set()
@@ -81,10 +84,11 @@ class Snapshot:
         if manifest_langs - set(langid_cfg.languages):
             self.configs = {**self.configs, "langid": replace(
                 langid_cfg, languages=(*langid_cfg.languages, *sorted(manifest_langs - set(langid_cfg.languages))))}
-        glossary_file = self.root / "glossary.csv"
+        glossary_text, probs = read_table(self.root, "glossary.csv", extract_cfg, "no glossary term is checked")
+        self.problems += probs
         self.glossary = ()
-        if glossary_file.is_file():
-            self.glossary, probs = parse_glossary(_read_text(glossary_file, self.problems))
+        if glossary_text is not None:
+            self.glossary, probs = parse_glossary(glossary_text)
             self.problems += probs
 
     @property
@@ -155,12 +159,3 @@ class Snapshot:
         return text_digest("run", self.pair_digest, *self.glossary, self.cfg("align", "flags", "gate", "models"),
                            self.model_plan.signature,
                            *(f"{p.path}:{p.error}" for p in self.problems))
-
-
-def _read_text(path: Path, problems: list[InputProblem]) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problems.append(InputProblem(path.name, "not UTF-8; read as cp1252 — save it as UTF-8", "warning"))
-        return data.decode("cp1252", errors="replace")
