@@ -147,7 +147,8 @@ def _special_kind(mode: int) -> str:
 
 
 def _not_regular(mode: int) -> str:
-    return f"{_special_kind(mode)}, not a regular file: skipped without reading it — only regular files are audited"
+    return (f"{_special_kind(mode)}, not a regular file: skipped without reading it — only regular files are "
+            f"audited; replace it with one or remove it")
 
 
 def _open_error(exc: OSError, what: str = "file") -> str:
@@ -291,13 +292,16 @@ def _link_problem(link: _Link, policy: str, followable: bool) -> tuple[str, str]
     if link.state == "outside":
         return (f"symbolic link to a {what} outside the corpus {to}: not followed — tqa reads only what lies inside "
                 f"the corpus; copy the {what} in"), "error"
+    if any(part.startswith(".") for part in link.rel.split("/")) and link.rel != ".":
+        # hidden files are never read, through a link neither ('.git/config' can hold a CI token)
+        return (f"symbolic link to the hidden '{readable_path(link.rel)}': not followed — hidden files and folders "
+                f"are never read"), "error"
     if policy == "inside" and followable:
         return None
     if policy == "inside":
         return f"symbolic link {to} to {_special_kind(link.st.st_mode) if link.st else 'nothing'}: not followed", \
             "error"
-    audited = not any(p.startswith(".") for p in link.rel.split("/")) and (
-        link.is_dir or (link.is_file and SUFFIX_KINDS.get(os.path.splitext(link.rel)[1].lower()) is not None))
+    audited = link.is_dir or (link.is_file and SUFFIX_KINDS.get(os.path.splitext(link.rel)[1].lower()) is not None)
     return (f"symbolic link to '{readable_path(link.rel)}' inside the corpus: not followed"
             + ("; the target is audited under its own name" if audited else "")
             + " — set [extract] symlinks = inside to follow links that stay inside the corpus"), \

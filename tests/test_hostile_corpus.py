@@ -186,6 +186,10 @@ def build_hostile_corpus(base: Path, marker: str) -> tuple[Path, dict[str, Expec
     (corpus / "same-page.txt").symlink_to(EN_DOC)
     expected["same-page.txt"] = Expect("inside the corpus: not followed; the target is audited under its own name",
                                        "warning")
+    (corpus / ".git").mkdir()  # a checkout's credentials live in .git/config
+    (corpus / ".git" / "config").write_text(f"[http]\n\textraheader = AUTHORIZATION: basic {marker}\n")
+    (corpus / "git-config.txt").symlink_to(".git/config")
+    expected["git-config.txt"] = Expect("hidden files and folders are never read", "error")
     os.mkfifo(corpus / "pipe.txt")
     expected["pipe.txt"] = Expect("a FIFO (named pipe), not a regular file: skipped without reading it", "error")
 
@@ -377,6 +381,10 @@ def test_links_inside_the_corpus_are_followed_only_when_allowed(tmp_path):
     (corpus / "alias.txt").symlink_to("en/page.txt")
     (corpus / "leak.txt").symlink_to(outside / "secret.txt")
     (corpus / "en" / "leak-folder").symlink_to(outside / "folder", target_is_directory=True)
+    (corpus / ".git").mkdir()  # a checkout's credentials live in .git/config
+    (corpus / ".git" / "config").write_text(f"[http]\n\textraheader = AUTHORIZATION: basic {marker}\n")
+    (corpus / "git-config.txt").symlink_to(".git/config")
+    (corpus / "git-folder").symlink_to(".git", target_is_directory=True)
     settings = (ROOT / "luigi.cfg").read_text(encoding="utf-8")
     assert "\nsymlinks = skip\n" in settings
     config = tmp_path / "inside.cfg"
@@ -393,6 +401,8 @@ def test_links_inside_the_corpus_are_followed_only_when_allowed(tmp_path):
     assert "outside the corpus" in errors["en/leak-folder"][0]["error"]
     assert "outside the corpus" in errors["mirror/leak-folder"][0]["error"]
     assert "it would loop" in errors["en/up"][0]["error"] and errors["en/up"][0]["severity"] == "warning"
+    for name in ("git-config.txt", "git-folder"):
+        assert "hidden files and folders are never read" in errors[name][0]["error"], errors[name]
 
 
 # --------------------------------------------------------------------------- the pieces, on their own
@@ -494,6 +504,34 @@ def test_deep_html_within_the_limit_is_extracted_without_recursion():
     cfg = ExtractConfig(max_depth=5000)
     html = "<html><body>" + "<div>" * 3000 + "<p>Deep inside.</p>" + "</div>" * 3000 + "</body></html>"
     assert [b.text for b in extract_blocks(html, "html", cfg)] == ["Deep inside."]
+
+
+def test_html_nested_past_the_limit_is_refused_after_parsing():
+    # counted at 602 levels (under 4 x 512, so it is parsed), then measured on the parsed tree
+    html = "<html><body>" + "<div>" * 600 + "<p>Too deep.</p>" + "</div>" * 600 + "</body></html>"
+    with pytest.raises(InputError, match="HTML nested more than 512 levels deep"):
+        extract_blocks(html, "html", CFG)
+
+
+def test_a_file_that_parses_too_slowly_is_stopped(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEMO, corpus)
+    # markdown-it-py works on each '[' in proportion to its nesting limit: ~14 s per MB here, all
+    # inside one call that no cooperative check reaches
+    (corpus / "brackets.md").write_text("[" * 2_000_000 + "x" + "]" * 2_000_000 + "\n", encoding="utf-8")
+    settings = (ROOT / "luigi.cfg").read_text(encoding="utf-8")
+    assert "\nmax_seconds = 30\n" in settings
+    config = tmp_path / "budget.cfg"
+    config.write_text(settings.replace("\nmax_seconds = 30\n", "\nmax_seconds = 2\n"), encoding="utf-8")
+    out = tmp_path / "report"
+    proc, elapsed = _tqa_audit(corpus, out, timeout=_time_bound(corpus), config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    errors = _errors(summary)
+    assert [e["error"].split(":")[0] for e in errors["brackets.md"]] == [
+        "extraction stopped after 2 s ([extract] max_seconds)"]
+    assert {a["doc_path"] for a in summary["articles"]} == set(DEMO_DOCS)
+    assert elapsed < 30, elapsed  # the parse alone would take about a minute
 
 
 def test_deep_markdown_is_an_error_not_a_silent_loss():
