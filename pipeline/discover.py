@@ -318,7 +318,7 @@ def scan_corpus(root: Path, hash_cache: dict[str, tuple[int, int, str]] | None =
     ``hash_cache`` (real absolute path -> (size, mtime_ns, digest)) lets a long-lived process
     re-hash only the files whose size or modification time changed. ``cfg`` gives
     ``symlinks`` and ``max_file_mb`` (a larger file is listed unread, and its extraction reports
-    the size). Raises InputError when ``root`` itself cannot be opened as a folder.
+    the size). A corpus folder that cannot be opened is one problem (path ``.``) and no document.
     """
     scanner = _Scanner(Path(root), hash_cache, cfg or ExtractConfig())
     scanner.run()
@@ -342,7 +342,8 @@ class _Scanner:
         try:
             self.root_fd = os.open(self.root, _ROOT_FLAGS)
         except OSError as exc:
-            raise InputError(f"corpus folder {self.root} cannot be opened ({exc.strerror or exc})") from None
+            self.problem(".", _open_error(exc, "corpus folder").replace("not audited", "nothing is audited"))
+            return
         try:
             pending = [_Folder("", "", 0, False)]
             while pending:

@@ -137,6 +137,10 @@ def decode(data: bytes, cfg: ExtractConfig) -> Decoded:
             except UnicodeDecodeError as exc:
                 raise InputError(f"starts with a {label} byte-order mark but is not {label} text (byte "
                                  f"{exc.start + len(bom)}); save it as UTF-8") from None
+            if encoding == "utf-8":  # as without the mark: valid UTF-8 is text
+                if not text.strip():
+                    raise InputError("empty file: nothing to audit")
+                return Decoded(text, encoding)
             return Decoded(_checked_text(text), encoding)
     if not data.strip():
         raise InputError("empty file: nothing to audit")
