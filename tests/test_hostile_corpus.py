@@ -18,6 +18,8 @@ import json
 import os
 import secrets
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 import time
@@ -192,6 +194,14 @@ def build_hostile_corpus(base: Path, marker: str) -> tuple[Path, dict[str, Expec
     expected["git-config.txt"] = Expect("hidden files and folders are never read", "error")
     os.mkfifo(corpus / "pipe.txt")
     expected["pipe.txt"] = Expect("a FIFO (named pipe), not a regular file: skipped without reading it", "error")
+    with socket.socket(socket.AF_UNIX) as sock:  # the socket file stays after the socket closes
+        sock.bind(str(corpus / "socket.md"))
+    expected["socket.md"] = Expect("a socket, not a regular file: skipped without reading it", "error")
+    try:  # /dev/zero under another name: reading it never ends
+        os.mknod(corpus / "zero.txt", 0o644 | stat.S_IFCHR, os.makedev(1, 5))
+        expected["zero.txt"] = Expect("a character device, not a regular file: skipped without reading it", "error")
+    except PermissionError:
+        pass  # not root, or no CAP_MKNOD: the case is left out
 
     (corpus / "deep.html").write_text("<html><body>" + "<div>" * DEEP_LEVELS + "Deep text." + "</div>" * DEEP_LEVELS
                                       + "</body></html>", encoding="utf-8")
