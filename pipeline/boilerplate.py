@@ -92,6 +92,10 @@ def families(by_doc: Mapping[str, list[BlockInfo]], related: Mapping[str, str | 
     for (a, b), n in shared.items():
         if n >= 2 and n >= min_shared * min(n_rare[a], n_rare[b]):
             union(a, b)
+    copies: dict[frozenset[str], str] = {}  # pages with the same long lines are copies of one text, however many
+    for d, lines in long_lines.items():
+        if len(lines) >= 2:
+            union(d, copies.setdefault(frozenset(lines), d))
     return {d: find(d) for d in by_doc}
 
 

@@ -56,12 +56,15 @@ class ExtractConfig(Settings, section="extract"):
     max_file_mb: float = setting(10.0, "larger files are reported and skipped", lo=0.001, hi=10_000)
     title_max_words: int = setting(20, "a standalone line of plain text with at most this many words can be a "
                                        "title", lo=1, hi=200)
-    fallback_encodings: tuple[str, ...] = setting(("cp1252",), "tried in this order when a file is not UTF-8")
-    max_depth: int = setting(512, "HTML/Markdown nested deeper than this is reported and skipped", lo=8,
-                             hi=100_000)
-    max_seconds: float = setting(20.0, "time budget for extracting one file", lo=0.1, hi=3600)
-    follow_links: bool = setting(False, "follow symbolic links that stay inside the corpus (links that leave it "
-                                        "are never followed)")
+    fallback_encodings: tuple[str, ...] = setting(("cp1252",), "tried in this order when a file is not UTF-8 (a "
+                                                               "UTF-8/16/32 byte-order mark always decides)")
+    max_depth: int = setting(512, "HTML and Markdown nested deeper than this are errors (Markdown: at most 32 "
+                                  "levels)", lo=8, hi=100_000)
+    max_seconds: float = setting(30.0, "time one file's reading, extraction and segmentation may take before it "
+                                       "is an error", lo=0.1, hi=3600)
+    symlinks: str = setting("skip", "symbolic links in the corpus: skip (never followed) or inside (followed when "
+                                    "their real path stays inside the corpus; a link out of it never is)",
+                            choices=("skip", "inside"))
 
 
 @dataclass(frozen=True)

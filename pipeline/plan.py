@@ -29,6 +29,7 @@ from .discover import (
     ManifestEntry,
     parse_glossary,
     parse_manifest,
+    read_table,
     scan_corpus,
     shard_of,
     text_digest,
@@ -58,14 +59,16 @@ class Snapshot:
     def __post_init__(self) -> None:
         if not self.root.is_dir():
             raise ConfigurationError(f"corpus folder {self.root} does not exist or is not a folder")
-        self.documents = scan_corpus(self.root, _HASH_CACHE)
+        extract_cfg = self.configs["extract"]
+        self.documents, self.problems = scan_corpus(self.root, _HASH_CACHE, extract_cfg)  # type: ignore[arg-type]
         paths = {d.path for d in self.documents}
-        self.problems = []
-        manifest_file = self.root / "manifest.csv"
-        self.has_manifest = manifest_file.is_file()
+        manifest_text, probs = read_table(self.root, "manifest.csv", extract_cfg,  # type: ignore[arg-type]
+                                          "the manifest is not used and documents are paired automatically")
+        self.problems += probs
+        self.has_manifest = manifest_text is not None
         self.manifest = {}
-        if self.has_manifest:
-            self.manifest, probs = parse_manifest(_read_text(manifest_file, self.problems), paths)
+        if manifest_text is not None:
+            self.manifest, probs = parse_manifest(manifest_text, paths)
             self.problems += probs
         for lang in sorted({e.lang for e in self.manifest.values() if e.lang}):
             if not known_language(lang):
@@ -73,10 +76,12 @@ class Snapshot:
                                                                   f"identifier knows; its documents are audited "
                                                                   f"against it, but no segment can be found in it",
                                                   "warning"))
-        glossary_file = self.root / "glossary.csv"
+        glossary_text, probs = read_table(self.root, "glossary.csv", extract_cfg,  # type: ignore[arg-type]
+                                          "no glossary term is checked")
+        self.problems += probs
         self.glossary = ()
-        if glossary_file.is_file():
-            self.glossary, probs = parse_glossary(_read_text(glossary_file, self.problems))
+        if glossary_text is not None:
+            self.glossary, probs = parse_glossary(glossary_text)
             self.problems += probs
 
     # ------------------------------------------------------------------ corpus
@@ -245,12 +250,4 @@ def comet_digest(snap: Snapshot, plan: list[tuple[int, str, tuple[int, ...]]], b
 def read_json(path: Path) -> object:
     return json.loads(path.read_text(encoding="utf-8"))
 
-
-def _read_text(path: Path, problems: list[InputProblem]) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problems.append(InputProblem(path.name, "not UTF-8; read as cp1252 — save it as UTF-8", "warning"))
-        return data.decode("cp1252", errors="replace")
 

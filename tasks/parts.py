@@ -25,13 +25,14 @@ from typing import TypeVar
 import polars as pl
 
 from pipeline.audit import score_articles
-from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.config import AlignConfig, ExtractConfig, GateConfig, LangIdConfig
 from pipeline.detectors import FlagsConfig
-from pipeline.discover import Document, InputProblem
-from pipeline.extract import SourceFile, extract_documents
+from pipeline.discover import Document, InputProblem, read_document
+from pipeline.errors import InputError
+from pipeline.extract import SourceFile, extract_documents, time_limit
 from pipeline.judge import judge_articles, judge_segments
 from pipeline.langid import survey_documents
+from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
 
 from .targets import atomic_write_text
@@ -88,11 +89,22 @@ class ExtractPart:
     langid: LangIdConfig
 
 
-def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem], dict[str, list[str | None]]]:
-    """Segments and problems of the part's documents, and the language survey's votes of each."""
-    files = [SourceFile(d, (Path(part.root) / d.path).read_bytes(), hint)
-             for d, hint in zip(part.documents, part.lang_hints, strict=True)]
-    frame, problems = extract_documents(files, part.cfg)
+def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem], dict[str, list[list]]]:
+    """Extract the part's documents one by one, each read safely and within ``[extract] max_seconds``;
+    and the language survey's votes of each."""
+    root = Path(part.root)
+    frames: list[pl.DataFrame] = []
+    problems: list[InputProblem] = []
+    for doc, hint in zip(part.documents, part.lang_hints, strict=True):
+        try:
+            with time_limit(part.cfg.max_seconds):
+                frame, found = extract_documents([SourceFile(doc, read_document(root, doc, part.cfg), hint)], part.cfg)
+        except InputError as exc:  # unreadable, changed, or out of time
+            problems.append(InputProblem(doc.path, str(exc)))
+            continue
+        frames.append(frame)
+        problems += found
+    frame = pl.concat(frames) if frames else extract_documents([], part.cfg)[0]
     return frame, problems, survey_documents(frame, part.langid)
 
 

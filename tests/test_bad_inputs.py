@@ -46,6 +46,13 @@ def _errors(run) -> dict[str, list[str]]:
     return out
 
 
+def _severities(run) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for e in run.summary["errors"]:
+        out.setdefault(e["path"], set()).add(e["severity"])
+    return out
+
+
 def test_the_run_completes(bad_run):
     assert bad_run.ok
     docs = set(bad_run.articles["doc_path"])
@@ -60,6 +67,10 @@ def test_each_bad_file_has_a_clear_error(bad_run):
     assert any("empty file" in e for e in errors["empty.md"])
     assert any("MiB, over the limit" in e and "max_file_mb" in e for e in errors["huge.txt"])
     assert any("cp1252" in e for e in errors["sv-cp1252.txt"])
+    # 'error': the file was not audited; 'warning': audited, look at it (docs/output.md)
+    severities = _severities(bad_run)
+    assert severities["binary.txt"] == severities["empty.md"] == severities["huge.txt"] == {"error"}
+    assert severities["sv-cp1252.txt"] == {"warning"}
 
 
 def test_manifest_problems_are_reported(bad_run):
@@ -67,6 +78,9 @@ def test_manifest_problems_are_reported(bad_run):
     assert any("does-not-exist.txt" in e and "audited without an original" in e
                for e in errors["002_bab40216f2bcde20.txt"])
     assert any("line 4" in e and "fields" in e for e in errors["manifest.csv"])
+    # the documents of bad rows are still audited: the rows' problems are warnings
+    severities = _severities(bad_run)
+    assert severities["manifest.csv"] == severities["002_bab40216f2bcde20.txt"] == {"warning"}
     swedish = bad_run.articles.filter(pl.col("doc_path") == "002_bab40216f2bcde20.txt")
     assert set(swedish["role"]) == {"variant"} and swedish["original_path"].null_count() == swedish.height
 
