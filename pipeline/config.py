@@ -110,6 +110,8 @@ class PairConfig(Settings, section="pair"):
     min_score: float = setting(0.25, "a variant is paired only when its best original scores at least this",
                                lo=0.0, hi=1.0)
     min_margin: float = setting(0.05, "… and beats the next original by this margin", lo=0.0, hi=1.0)
+    candidates: int = setting(3, "originals the dictionary ranks first that are aligned with a variant to tell which "
+                                 "one it translates", lo=1, hi=100)
     target_min_share: float = setting(0.2, "a page is in a language when that language holds this share of its "
                                            "body", lo=0.0, hi=1.0)
     same_lang_min_similarity: float = setting(0.55, "same-language pages whose word sequences match for this "

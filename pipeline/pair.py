@@ -34,6 +34,7 @@ class ArticleText:
     role: str | None  # from the manifest; None when undecided
     title: str
     body: str
+    segments: tuple[str, ...] = ()  # its body segments, in order (for checking a candidate pair by aligning it)
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,15 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
                 pairs[a.article_id] = Pairing(None, orig_doc, None, "manifest",
                                               f"original {orig_doc} has no article to pair with")
                 continue
-            ranked = index.scores(a, candidates)
-            # articles of a manifest pair keep their order when the counts agree
+            # articles of a manifest pair keep their order when the counts agree; else each finds the
+            # original article it aligns with best (the dictionary's, across languages)
             same_pos = [i for i in candidates if originals[i].position == a.position]
+            lexicon = (lexicons or {}).get(a.lang)
+            if lexicon is not None and len(candidates) > 1 and len(candidates) != articles_in_doc[a.doc_path]:
+                ranked = sorted(((alignment_fit(a.segments, originals[i].segments, lexicon), i) for i in candidates),
+                                key=lambda x: (-x[0], x[1]))
+            else:
+                ranked = index.scores(a, candidates)
             best_score, best = ranked[0]
             if same_pos and len(candidates) == articles_in_doc[a.doc_path]:
                 best = same_pos[0]
@@ -175,7 +182,10 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
                 from .xling import DocumentIndex
 
                 xindex = DocumentIndex([o.title + " " + o.body for o in originals])
-            ranked = xindex.rank(a.title + " " + a.body, lexicon, top=5)
+            # the dictionary ranks the candidates; aligning with each of the best tells the one it translates
+            ranked = [(alignment_fit(a.segments, originals[i].segments, lexicon), i)
+                      for _, i in xindex.rank(a.title + " " + a.body, lexicon, top=cfg.candidates)]
+            ranked.sort(key=lambda x: (-x[0], x[1]))
         else:
             ranked = index.scores(a)
         ranked = [r for r in ranked if originals[r[1]].article_id != a.article_id]
@@ -255,10 +265,10 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
     body = (segments.filter(pl.col("block") != "boilerplate")
             .group_by("article_id", maintain_order=True)
             .agg(pl.col("text").filter(pl.col("block") == "title").first().alias("title"),
-                 pl.col("text").str.join(" ").alias("body")))
-    texts = {r[0]: (r[1] or "", r[2] or "") for r in body.iter_rows()}
+                 pl.col("text").str.join(" ").alias("body"), pl.col("text").alias("segments")))
+    texts = {r[0]: (r[1] or "", r[2] or "", tuple(r[3])) for r in body.iter_rows()}
     items = [ArticleText(a["article_id"], a["doc_path"], a["position"], a["lang"], manifest_role.get(a["doc_path"]),
-                         *texts.get(a["article_id"], ("", "")))
+                         *texts.get(a["article_id"], ("", "", ())))
              for a in articles.iter_rows(named=True)]
     roles, pairs = pair_articles(items, manifest_original, cfg, source_lang, lexicons)
     ids = articles["article_id"].to_list()
@@ -270,3 +280,17 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
         pl.Series("pair_method", [pairs[i].method for i in ids], dtype=pl.String),
         pl.Series("pair_reason", [pairs[i].reason for i in ids], dtype=pl.String),
     ).select(list(ARTICLE_SCHEMA))
+
+
+def alignment_fit(variant: tuple[str, ...], original: tuple[str, ...], lexicon) -> float:  # noqa: ANN001
+    """How well two articles align as a translation: the segments of both that the aligner puts in
+    groups, weighted by the groups' cross-lingual similarity, over all their segments (0..1). A
+    translation aligns nearly whole; a page that only shares a topic with it does not."""
+    if not variant or not original:
+        return 0.0
+    from .align import align_segments
+    from .config import AlignConfig
+
+    groups = align_segments(list(variant), list(original), False, AlignConfig(), lexicon=lexicon)
+    covered = sum((len(g.variant) + len(g.original)) * g.score for g in groups if g.variant and g.original and g.score)
+    return round(covered / (len(variant) + len(original)), 4)

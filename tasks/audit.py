@@ -25,6 +25,18 @@ from pipeline.backtranslate import BT_SCHEMA, backtranslate_corpus, backtranslat
 from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_requests, comet_scores
 from pipeline.housekeeping import remove_stale
+from pipeline.layout import (
+    claim_home,
+    layout,
+    link_pages,
+    locked,
+    mark_work_dir,
+    new_generation,
+    prepare,
+    publish,
+    remove_old_generations,
+    seal,
+)
 from pipeline.judge import calibrate, calibrating, language_pairs
 from pipeline.langid import corpus_languages
 from pipeline.models import comet_scorer_for, translator_for
@@ -49,7 +61,7 @@ from .parts import (
     run_parts,
     score_part,
 )
-from .targets import atomic_write_text, write_json, write_parquet, write_pickle
+from .targets import atomic_write_text, write_json, write_json_path, write_parquet, write_parquet_path, write_pickle
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
 
@@ -72,9 +84,11 @@ def forget_snapshots() -> None:
 
 @lru_cache(maxsize=64)
 def work_dir(out: str) -> Path:
-    """Work files: ``[tqa] work_dir`` or REPORT_DIR/.tqa (cached: Luigi rebuilds a Config object
-    on every call, and the scheduler asks every task for its targets many times)."""
-    return Path(cfg.tqa().work_dir or Path(out) / ".tqa")  # type: ignore[attr-defined]
+    """Work files: ``[tqa] work_dir`` or the ``work`` folder of tqa's folder beside the report
+    (``pipeline.layout``; cached: Luigi rebuilds a Config object on every call, and the scheduler
+    asks every task for its targets many times)."""
+    configured = cfg.tqa().work_dir  # type: ignore[attr-defined]
+    return Path(configured).expanduser() if configured else layout(Path(out)).work
 
 
 class TqaTask(luigi.Task):
@@ -430,12 +444,17 @@ class ReportShard(TqaTask):
     def output(self):
         return self.target("report", f"{self.shard:04d}-{self.digest}.json")
 
+    @property
+    def pages(self) -> Path:
+        """The folder of the shard's pages (the report's generation links them in)."""
+        return self.work / "pages" / f"{self.shard:04d}-{self.digest}"
+
     def run(self) -> None:
         final, parts = self.input(), pool_size()
         run = run_context(self.snap, read_json(Path(final["status"].path)), self.languages)
         shard = final["shards"][self.shard]
-        pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, self.out, run,
-                                                   part, parts) for part in range(parts)])
+        pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, str(self.pages),
+                                                   run, part, parts) for part in range(parts)])
         write_json(self.output(), [name for names in pages for name in names])
 
 
@@ -455,8 +474,9 @@ class ReportCorpus(TqaTask):
         return self.target("report", f"all-{self.digest}.json")
 
     def run(self) -> None:
-        pages = sorted({p for t in self.input() for p in read_json(Path(t.path))})
-        write_json(self.output(), pages)
+        pages = {name: str(shard.pages / name) for shard, t in zip(self.requires(), self.input(), strict=True)
+                 for name in read_json(Path(t.path))}
+        write_json(self.output(), dict(sorted(pages.items())))
 
 
 _SHARD_PLANS: dict[tuple[str, str, str], list[tuple[int, str, tuple[int, ...]]]] = {}
@@ -543,12 +563,22 @@ class AuditCorpus(TqaTask):
         problems += status.get("problems", [])
         survey = read_json(Path(self.input().path))
         summary = build_summary(snap, articles, problems, status, survey, snap.run_digest(langs))
-        out = self.output()
-        write_parquet(out["segments"], segments)
-        write_parquet(out["articles"], articles)
-        atomic_write_text(Path(out["index"].path), render_index(summary, articles.to_dicts()))
-        write_json(out["summary"], summary)  # last: its digest marks the run complete
-        keep = {str(Path(t.path)) for task in _dependencies(report) for t in luigi.task.flatten(task.output())}
-        keep.add(str(Path(plan_target(self, comet).path)))
-        pages = set(read_json(Path(report.output().path)))  # type: ignore[arg-type]
-        remove_stale(self.work, keep, Path(self.out) / "articles", pages)
+        lay = layout(Path(self.out))
+        claim_home(lay)
+        with locked(lay.lock_path):
+            prepare(lay)
+            mark_work_dir(self.work)
+            gen = new_generation(lay, snap.run_digest(langs))
+            write_parquet_path(gen / "segments.parquet", segments)
+            write_parquet_path(gen / "articles.parquet", articles)
+            atomic_write_text(gen / "index.html", render_index(summary, articles.to_dicts()))
+            write_json_path(gen / "summary.json", summary)
+            link_pages({n: Path(p) for n, p in read_json(Path(report.output().path)).items()}, gen / "articles")
+            seal(gen)
+            publish(lay, gen)  # the new report, whole, in one step
+            remove_old_generations(lay)
+            keep = {str(Path(t.path)) for task in _dependencies(report) for t in luigi.task.flatten(task.output())}
+            keep |= {str(Path(x.path)) for t in _extract_tasks(self) for x in luigi.task.flatten(t.output())}
+            keep |= {str(t.pages) for t in report.requires()}
+            keep.add(str(Path(plan_target(self, comet).path)))
+            remove_stale(self.work, keep)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,16 +66,11 @@ def audit(args: argparse.Namespace) -> int:
     if not corpus.is_dir():
         print(f"tqa: corpus folder {corpus} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents:
-        print(f"tqa: --out {out} is inside the corpus {corpus}; its pages would be audited next time",
-              file=sys.stderr)
-        return EXIT_USAGE
-    if out.resolve() in corpus.resolve().parents:
-        print(f"tqa: the corpus {corpus} is inside --out {out}; tqa replaces files there", file=sys.stderr)
-        return EXIT_USAGE
-    if out.is_dir() and any(out.iterdir()) and not (out / ".tqa").is_dir() and not _is_report(out):
-        print(f"tqa: --out {out} exists and is not a tqa report; choose a new or empty folder "
-              f"(tqa replaces the files it writes there)", file=sys.stderr)
+    from pipeline.layout import problem_with_out
+
+    problem = problem_with_out(out, corpus)
+    if problem:
+        print(f"tqa: {problem}", file=sys.stderr)
         return EXIT_USAGE
     if args.workers < 1:
         print("tqa: --workers must be at least 1", file=sys.stderr)
@@ -85,9 +81,15 @@ def audit(args: argparse.Namespace) -> int:
 
     from .audit import AuditCorpus, forget_snapshots, snapshot
 
+    from pipeline.layout import check_work_dir, claim_home, layout, locked, mark_work_dir, prepare
+
+    from .audit import work_dir
+
     forget_snapshots()
+    lay = layout(out)
     try:
         snap = snapshot(str(corpus))  # validates the configuration before any work
+        check_work_dir(work_dir(str(out)), corpus, lay)
     except ConfigurationError as exc:
         print(f"tqa: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -106,7 +108,15 @@ def audit(args: argparse.Namespace) -> int:
     else:
         kwargs["local_scheduler"] = True
     task = AuditCorpus(corpus=str(corpus), out=str(out))
-    result = luigi.build([task], **kwargs)
+    try:
+        claim_home(lay)
+        with locked(lay.lock_path, on_wait=lambda msg: print(f"tqa: {msg}", file=sys.stderr, flush=True)):
+            prepare(lay)
+            mark_work_dir(work_dir(str(out)))
+            result = luigi.build([task], **kwargs)
+    except ConfigurationError as exc:
+        print(f"tqa: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not task.complete():
         print(result.summary_text if hasattr(result, "summary_text") else "", file=sys.stderr)
         print(f"tqa: the audit did not complete ({result.status.name}); see the messages above", file=sys.stderr)
@@ -134,7 +144,7 @@ def _print_summary(summary: dict, out: Path, quiet: bool) -> None:
             print(f"  {err.get('severity', 'error')}: {err['path']}: {err['error']}")
     failing = [a for a in summary["articles"] if a["verdict"] == "fail"]
     print(f"verdict: {summary['verdict'].upper()} ({len(failing)} of {len(summary['articles'])} articles fail)")
-    print(f"report: {(out / 'index.html').resolve()}")
+    print(f"report: {os.path.abspath(out / 'index.html')}")
 
 
 def gate(report: Path) -> int:

@@ -188,7 +188,7 @@ def judge_part(p: JudgePart) -> None:
 class ReportPart:
     segments: str  # the shard's final segment table
     articles: str  # the shard's final article table
-    out: str  # REPORT_DIR
+    out: str  # the folder the shard's pages go to
     run: dict  # run context of every page (tool, corpus, stages, models, generated)
     part: int
     parts: int
@@ -207,7 +207,7 @@ def report_part(p: ReportPart) -> list[str]:
         by_article[row["article_id"]].append(row)
     names = []
     for art in articles.iter_rows(named=True):
-        path = Path(p.out) / "articles" / f"{art['article_id']}.html"
+        path = Path(p.out) / f"{art['article_id']}.html"
         atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run))
         names.append(path.name)
     return names

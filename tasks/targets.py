@@ -29,7 +29,11 @@ def write_parquet_path(path: Path, frame: pl.DataFrame) -> None:
 
 
 def write_json(target: luigi.LocalTarget, value: object) -> None:
-    atomic_write_text(Path(target.path), json.dumps(value, ensure_ascii=False, indent=1, default=str))
+    write_json_path(Path(target.path), value)
+
+
+def write_json_path(path: Path, value: object) -> None:
+    atomic_write_text(path, json.dumps(value, ensure_ascii=False, indent=1, default=str))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
