@@ -24,7 +24,10 @@ import polars as pl
 from pipeline.backtranslate import BT_SCHEMA, backtranslate_corpus, backtranslation_requests
 from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_requests, comet_scores
+from pipeline.discover import text_digest
 from pipeline.housekeeping import remove_stale
+from pipeline.judge import calibrate, calibrating, language_pairs
+from pipeline.langid import corpus_languages
 from pipeline.layout import (
     claim_home,
     layout,
@@ -37,11 +40,10 @@ from pipeline.layout import (
     remove_old_generations,
     seal,
 )
-from pipeline.judge import calibrate, calibrating, language_pairs
-from pipeline.langid import corpus_languages
 from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
+from pipeline.provenance import code_digest
 from pipeline.report import render_index
 from pipeline.resources import scoring_resources
 from pipeline.structure import structure_corpus
@@ -471,7 +473,7 @@ class ReportCorpus(TqaTask):
                             self.comet) for s, d, _ in judge.shards]
 
     def output(self):
-        return self.target("report", f"all-{self.digest}.json")
+        return self.target("report", f"all-{text_digest(self.digest, code_digest('report'))}.json")
 
     def run(self) -> None:
         pages = {name: str(shard.pages / name) for shard, t in zip(self.requires(), self.input(), strict=True)
