@@ -9,7 +9,7 @@ CORPUS ?= corpora/demo
 OUT    ?= reports/demo
 TORCH  ?= torch==2.13.0
 
-.PHONY: audit test models browser bench clean
+.PHONY: audit test models resources browser bench clean
 
 $(BIN)/tqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ $(VENV)/.test-deps: $(VENV)/.model-deps
 	$(BIN)/pip install -q -e '.[test,models]'
 	touch $@
 
-audit: $(BIN)/tqa
+# Dictionaries and WordNet for the model-free cross-language and spin checks (Debian packages, fetched
+# with apt-get download into ~/.cache/tqa/resources; where that fails the checks say they were skipped).
+resources: $(BIN)/tqa
+	-$(BIN)/tqa resources fetch --corpus $(CORPUS)
+
+audit: $(BIN)/tqa resources
 	$(BIN)/tqa audit $(CORPUS) --out $(OUT)
 
 models: $(VENV)/.model-deps
@@ -39,6 +44,7 @@ browser:
 	  || echo "warning: could not install chromium; the browser test will be skipped"
 
 test: $(VENV)/.test-deps browser
+	$(BIN)/python -m tests.fixtures.resources
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/tqa

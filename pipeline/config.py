@@ -48,7 +48,8 @@ class TqaConfig(Settings, section="tqa"):
                                   "documents / shard_docs", lo=1, hi=1_000_000)
     processes: int = setting(0, "processes that extract, score and render the parts of a shard; 0: one per core",
                              lo=0, hi=1024)
-    work_dir: str = setting("", "work files; empty: REPORT_DIR/.tqa. Must be tqa's own folder, outside the corpus")
+    work_dir: str = setting("", "work files; empty: the work folder beside the report (.REPORT.tqa/work). Must be "
+                                "tqa's own folder (new, empty or made by tqa), outside the corpus")
 
 
 @dataclass(frozen=True)

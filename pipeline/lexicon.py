@@ -482,7 +482,8 @@ def _lexicon_cache_dir() -> Path:
     return Path(os.environ.get("TQA_LEXICON_CACHE", Path.home() / ".cache" / "tqa" / "lexicon"))
 
 
-def load_freedict(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS, *, cache: bool = True) -> Lexicon:
+def load_freedict(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS, *, cache: bool = True,
+                  cache_dir: Path | None = None) -> Lexicon:
     """The FreeDict ``lang``→English lexicon from an installed dictionary or a ``.deb`` in ``dirs``.
 
     The parsed lexicon is kept in ``~/.cache/tqa/lexicon`` (``$TQA_LEXICON_CACHE``), named by the
@@ -497,7 +498,8 @@ def load_freedict(lang: str, dirs: Iterable[str | Path] = DEFAULT_DICT_DIRS, *, 
                          f"dict-freedict-{code}-eng (or `apt-get download` it into one of those folders)")
     src = found[0] if isinstance(found, tuple) else found
     st = src.stat()
-    cache_file = _lexicon_cache_dir() / f"freedict-{code}-eng-{st.st_size}-{int(st.st_mtime)}-{_parser_digest()}.pickle"
+    cache_file = (cache_dir or _lexicon_cache_dir()) / \
+        f"freedict-{code}-eng-{st.st_size}-{int(st.st_mtime)}-{_parser_digest()}.pickle"
     if cache and cache_file.is_file():
         try:
             return _read_pickle(cache_file)

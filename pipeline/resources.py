@@ -80,7 +80,7 @@ def lexicon(lang: str, cfg: ResourcesConfig):  # noqa: ANN201 — a Lexicon or N
 
     lex = None
     try:
-        lex = load_freedict(lang, cfg.dict_dirs, cache=True)
+        lex = load_freedict(lang, cfg.dict_dirs, cache=True, cache_dir=cfg.root / "lexicon")
     except InputError:
         pass
     memories = [p for tm in cfg.translation_memory if (p := Path(tm).expanduser()).is_file()]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import luigi
@@ -14,6 +16,32 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpora" / "demo"
 TQA = [sys.executable, "-m", "tasks.cli"]
+
+# Hermetic: the suite never uses the user's models or resources. Every run — in this process and in the
+# subprocesses it starts — reads this session's configuration on top of the repository's luigi.cfg: an
+# empty models folder of its own, and the resources (dictionaries, WordNet) that `make test` fetches into
+# the tests' cache ($TQA_TEST_CACHE, default ~/.cache/tqa-test), never ~/.cache/tqa.
+TEST_CACHE = Path(os.environ.get("TQA_TEST_CACHE", Path.home() / ".cache" / "tqa-test")).expanduser()
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="tqa-tests-"))
+SESSION_SECTIONS = {"models": {"dir": str(_SESSION_DIR / "models")},
+                    "resources": {"dir": str(TEST_CACHE / "resources")}}
+
+
+def config_text(sections: dict[str, dict[str, object]] | None = None) -> str:
+    """A luigi.cfg of the session's sections with ``sections`` on top."""
+    merged = {name: dict(values) for name, values in SESSION_SECTIONS.items()}
+    for name, values in (sections or {}).items():
+        merged.setdefault(name, {}).update(values)
+    return "".join(f"[{s}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()) for s, kv in merged.items())
+
+
+def write_config(path: Path, sections: dict[str, dict[str, object]] | None = None) -> Path:
+    path.write_text(config_text(sections), encoding="utf-8")
+    return path
+
+
+os.environ["LUIGI_CONFIG_PATH"] = str(write_config(_SESSION_DIR / "session.cfg"))
+os.environ.setdefault("TQA_TEST_CACHE", str(TEST_CACHE / "debian"))
 
 
 class RunResult:

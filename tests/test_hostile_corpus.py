@@ -36,7 +36,7 @@ from pipeline.errors import InputError
 from pipeline.extract import decode, extract_blocks
 from pipeline.htmldepth import nesting_depth
 
-from .conftest import DEMO, ROOT, TQA
+from .conftest import DEMO, ROOT, TQA, config_text
 
 SV_DOC = "002_bab40216f2bcde20.txt"
 EN_DOC = "000_7a5b4766379a837e.txt"
@@ -398,7 +398,7 @@ def test_links_inside_the_corpus_are_followed_only_when_allowed(tmp_path):
     settings = (ROOT / "luigi.cfg").read_text(encoding="utf-8")
     assert "\nsymlinks = skip\n" in settings
     config = tmp_path / "inside.cfg"
-    config.write_text(settings.replace("\nsymlinks = skip\n", "\nsymlinks = inside\n"), encoding="utf-8")
+    config.write_text(settings.replace("\nsymlinks = skip\n", "\nsymlinks = inside\n") + config_text(), encoding="utf-8")
     out = tmp_path / "report"
     proc, _ = _tqa_audit(corpus, out, timeout=_time_bound(corpus), config=config)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -532,7 +532,7 @@ def test_a_file_that_parses_too_slowly_is_stopped(tmp_path):
     settings = (ROOT / "luigi.cfg").read_text(encoding="utf-8")
     assert "\nmax_seconds = 30\n" in settings
     config = tmp_path / "budget.cfg"
-    config.write_text(settings.replace("\nmax_seconds = 30\n", "\nmax_seconds = 2\n"), encoding="utf-8")
+    config.write_text(settings.replace("\nmax_seconds = 30\n", "\nmax_seconds = 2\n") + config_text(), encoding="utf-8")
     out = tmp_path / "report"
     proc, elapsed = _tqa_audit(corpus, out, timeout=_time_bound(corpus), config=config)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -10,7 +10,7 @@ import subprocess
 import polars as pl
 import pytest
 
-from .conftest import DEMO, ROOT, TQA, run_audit
+from .conftest import DEMO, ROOT, TQA, run_audit, write_config
 
 pytest.importorskip("ctranslate2")
 pytest.importorskip("comet")
@@ -27,7 +27,7 @@ def models_cfg(tmp_path_factory, tiny_models):
     """A luigi.cfg naming a fresh models folder, with the tiny models installed by `tqa models install --from`."""
     base = tmp_path_factory.mktemp("models-home")
     cfg = base / "models.cfg"
-    cfg.write_text(f"[models]\ndir = {base / 'models'}\ndevice = cpu\nthreads = 1\n", encoding="utf-8")
+    write_config(cfg, {"models": {"dir": base / "models", "device": "cpu", "threads": 1}})
     env = {**os.environ, "LUIGI_CONFIG_PATH": str(cfg)}
     for source in ("argos_package", "comet_ref"):
         proc = subprocess.run([*TQA, "models", "install", "--from", str(tiny_models[source])], capture_output=True,
@@ -98,7 +98,7 @@ def test_unpaired_swedish_page_gets_back_translations(models_cfg, luigi_override
 
 def test_without_models_the_stages_say_how_to_enable_them(tmp_path, demo_copy):
     cfg = tmp_path / "none.cfg"
-    cfg.write_text(f"[models]\ndir = {tmp_path / 'empty'}\n", encoding="utf-8")
+    write_config(cfg, {"models": {"dir": tmp_path / "empty"}})
     env = {**os.environ, "LUIGI_CONFIG_PATH": str(cfg)}
     proc = subprocess.run([*TQA, "models", "check", "--corpus", str(demo_copy)], capture_output=True, text=True,
                           cwd=ROOT, env=env)

@@ -307,3 +307,11 @@ def test_alignment_of_huge_articles_computes_the_band_cell_by_cell(monkeypatch):
     monkeypatch.setattr(align, "_DENSE_CELLS", 0)
     assert [align_segments(v, o, same, AlignConfig()) for v, o, same in cases] == dense
     assert any(g.kind == "omission" for g in dense[2]) and any(g.kind == "1:1" for g in dense[0])
+
+
+def test_the_settings_reference_is_written_from_the_definitions():
+    from pipeline.reference import settings_reference
+
+    committed = (DEMO.parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert committed == settings_reference(), "docs/settings.md is stale: python -m pipeline.reference > docs/settings.md"
+    assert "| `chrf_max_chrf` |" in committed and "| `source_lang` |" in committed
