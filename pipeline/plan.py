@@ -169,14 +169,14 @@ class Snapshot:
     def resources_signature(self, languages: tuple[str, ...]) -> str:
         from .resources import signature
 
-        return signature(languages, self.configs["resources"])  # type: ignore[arg-type]
+        return signature(languages, self.configs["lexicons"])  # type: ignore[arg-type]
 
     def pair_digest(self, languages: tuple[str, ...]) -> str:
         return text_digest("pair", self.structure_digest(languages), code_digest("pair"),
                            self.resources_signature(languages))
 
     def learn_digest(self, languages: tuple[str, ...]) -> str:
-        return text_digest("learn", self.pair_digest(languages), self.cfg("align", "resources"), code_digest("learn"))
+        return text_digest("learn", self.pair_digest(languages), self.cfg("align", "lexicons"), code_digest("learn"))
 
     def backtranslate_digest(self, languages: tuple[str, ...]) -> str:
         """Pairing, models and their settings: installing a package re-runs the back-translation."""
@@ -228,7 +228,7 @@ def shard_plan(snap: Snapshot, pairs: pl.DataFrame, structure: pl.DataFrame, lan
         art_state.setdefault(row["doc_path"], []).append("|".join(map(str, row.values())))
         if row["original_path"]:
             originals.setdefault(s, set()).add(row["original_path"])
-    settings = text_digest(snap.source_lang, *snap.glossary, snap.cfg("align", "resources"), resources_signature,
+    settings = text_digest(snap.source_lang, *snap.glossary, snap.cfg("align", "lexicons"), resources_signature,
                            snap.model_plan.signature, code_digest("score"), library_versions(), __version__)
     plan = []
     for s, docs in snap.shards.items():

@@ -25,7 +25,7 @@ WORDNET_PACKAGE = "wordnet-base"
 
 
 @dataclass(frozen=True)
-class ResourcesConfig(Settings, section="resources"):
+class ResourcesConfig(Settings, section="lexicons"):
     dir: str = setting("~/.cache/tqa/resources", "where `tqa resources fetch` puts dictionaries and WordNet, and "
                                                  "where parsed lexicons and the compiled thesaurus are kept")
     dictionaries: tuple[str, ...] = setting((), "more folders with FreeDict dictd files (*.index, *.dict.dz) or "
@@ -131,7 +131,7 @@ def fluency_scorer(cfg: ResourcesConfig):  # noqa: ANN201 — a FluencyScorer or
 def fluency_problem(cfg: ResourcesConfig) -> str | None:
     """Why the fluency check cannot run (None when it can), without loading anything."""
     if not cfg.fluency:
-        return "turned off ([resources] fluency = false)"
+        return "turned off ([lexicons] fluency = false)"
     from .fluency import FluencyUnavailable, find_wordnet
 
     try:

@@ -62,7 +62,7 @@ def run_context(snap: Snapshot, status: Mapping[str, Any], languages: tuple[str,
 
     tool = {"version": __version__, "signature": tool_signature(snap), "metrics": LexicalScorer().signatures()}
     stages = {**{s: "ran" for s in MODEL_FREE_STAGES},
-              **resource_stages(languages, snap.source_lang, snap.configs["resources"]),  # type: ignore[arg-type]
+              **resource_stages(languages, snap.source_lang, snap.configs["lexicons"]),  # type: ignore[arg-type]
               **status["stages"]}
     return {"tool": tool, "corpus": str(snap.root), "stages": stages, "models": status["models"],
             "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}

@@ -243,7 +243,7 @@ class PairArticles(TqaTask):
         snap = self.snap
         segments = _segments_with_text(self.input()["structure"]["structure"].path, self.input()["langid"])
         articles = pl.read_parquet(self.input()["structure"]["articles"].path)
-        lexicons = scoring_resources(snap.configs["resources"], self.languages, snap.source_lang).lexicons
+        lexicons = scoring_resources(snap.configs["lexicons"], self.languages, snap.source_lang).lexicons
         write_parquet(self.output(), pair_corpus(articles, segments, snap.manifest_originals, snap.manifest_roles,
                                                  snap.configs["pair"], snap.source_lang, lexicons))
 
@@ -306,7 +306,7 @@ class LearnFromCorpus(TqaTask):
         segments = pl.read_parquet(self.input()["structure"]["structure"].path).join(
             texts, on=["doc_path", "block_idx", "sent_idx"])
         articles = pl.read_parquet(self.input()["pair"].path)
-        base = scoring_resources(snap.configs["resources"], self.languages, snap.source_lang).lexicons
+        base = scoring_resources(snap.configs["lexicons"], self.languages, snap.source_lang).lexicons
         lexicons = corpus_lexicons(articles, segments, base, snap.configs["align"])
         models = order_models(segments, [lg for lg in self.languages if lg != snap.source_lang], lexicons)
         write_pickle(self.output(), {"lexicons": lexicons, "order_models": models})
@@ -337,7 +337,7 @@ class ScoreShard(TqaTask):
             ScorePart(inputs["pair"].path, inputs["structure"]["structure"].path,
                       tuple(t.path for t in inputs["langid"]), inputs["backtranslate"]["translations"].path,
                       tuple(d.path for d in snap.shards[self.shard]), snap.glossary, snap.source_lang,
-                      snap.configs["align"], snap.configs["resources"], self.languages, inputs["learn"].path, part,
+                      snap.configs["align"], snap.configs["lexicons"], self.languages, inputs["learn"].path, part,
                       parts)
             for part in range(parts)])
         write_parquet(self.output()["articles"], pl.concat([arts for _, arts in results]))

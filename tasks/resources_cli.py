@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def resources(args: argparse.Namespace) -> int:
     configs = cfg.all_configs()
-    rcfg = configs["resources"]
+    rcfg = configs["lexicons"]
     langs = [x.strip() for x in (args.languages or "").split(",") if x.strip()]
     if args.resources_command == "list":
         print(f"resources folder: {rcfg.root}")

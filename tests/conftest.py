@@ -24,7 +24,7 @@ TQA = [sys.executable, "-m", "tasks.cli"]
 TEST_CACHE = Path(os.environ.get("TQA_TEST_CACHE", Path.home() / ".cache" / "tqa-test")).expanduser()
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="tqa-tests-"))
 SESSION_SECTIONS = {"models": {"dir": str(_SESSION_DIR / "models")},
-                    "resources": {"dir": str(TEST_CACHE / "resources")}}
+                    "lexicons": {"dir": str(TEST_CACHE / "resources")}}
 
 
 def config_text(sections: dict[str, dict[str, object]] | None = None) -> str:
