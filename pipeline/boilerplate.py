@@ -9,7 +9,8 @@ Boilerplate is the site's frame, never content that several articles happen to s
   ("Connect with us", a copyright notice): frame comes in blocks; a short line between such lines
   (a breadcrumb, a page's own "see also" link) belongs to the run;
 * ``teaser``: a link-like line whose lead words recur ("See also  <title>", "Se även  <title>");
-* ``repeated``: a short link-like line repeated many times in one page ("Continue Reading");
+* ``repeated``: a short link-like line repeated many times in one page and found in others too
+  ("Continue Reading");
 * ``mirrored``: a line in the head or tail run of a page where other pages have frame lines, of a
   similar length but in another language that has no frame of its own in the corpus ("Ta kontakt
   med oss" where the English pages say "Connect with us") — translated chrome of a lone edition.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .config import BoilerplateConfig
-from .text import fold, words
+from .text import UNSPACED_RE, fold, words
 
 TEASER_RE = re.compile(r"^(\S+(?:[ \u00a0]\S+){0,2})[ \u00a0]{2,}\S")
 _LONG_LINE_WORDS = 6
@@ -110,7 +111,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
         by_doc[b.doc_path].append(b)
     doc_lang = {doc: (doc_langs or {}).get(doc) or _majority(doc_blocks) for doc, doc_blocks in by_doc.items()}
     family = families(by_doc, related or {}, cfg.related_min_shared)
-    short = {(b.doc_path, b.block_idx): len(words(b.text)) <= cfg.frame_max_words for b in blocks}
+    short = {(b.doc_path, b.block_idx): _short(b.text, cfg.frame_max_words) for b in blocks}
     keys = {(b.doc_path, b.block_idx): fold(b.text) for b in blocks}
 
     # A line recurs as frame when it and a neighbour recur together, in that order, across the
@@ -156,9 +157,10 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
                    for seq in sequences[b.doc_path] for j in (i - 1, i))
 
     def alone(b: BlockInfo) -> bool:
-        """A link-like line that recurs by itself ("Related topics"): frame once inside a run."""
+        """A link-like line that recurs by itself ("Related topics"), or a breadcrumb ("Calc › Delete
+        Page Break"): frame once inside a run."""
         k = (b.doc_path, b.block_idx)
-        return bool(leads[k]) and len(line_families.get(leads[k], ())) >= need(b)
+        return bool(leads[k]) and (len(line_families.get(leads[k], ())) >= need(b) or bool(_CRUMB_RE.search(b.text)))
 
     labels: dict[tuple[str, int], str] = {}
     for b in blocks:
@@ -169,7 +171,8 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
             labels[key] = CHROME
         elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
             labels[key] = f"link-like teaser: lines led by '{m.group(1)}' recur across the corpus"
-        elif short[key] and n >= cfg.within_doc_min_repeats and _link_like(b.text):
+        elif short[key] and n >= cfg.within_doc_min_repeats and _link_like(b.text) and \
+                len(line_families[keys[key]]) >= cfg.frame_min_docs:
             labels[key] = REPEATED.format(n=n)
 
     for doc_blocks in by_doc.values():
@@ -188,24 +191,36 @@ def _majority(blocks: list[BlockInfo]) -> str | None:
     return chars.most_common(1)[0][0] if chars else None
 
 
+def _short(text: str, max_words: int) -> bool:
+    """At most ``max_words`` words (in a script written without spaces: as many characters as that
+    many words take, about three each)."""
+    if len(words(text)) <= max_words:
+        return True
+    return bool(UNSPACED_RE.search(text)) and len(text) <= 3 * max_words
+
+
 def _link_like(text: str) -> bool:
     """A line that reads like a link or a button: no sentence punctuation at its end."""
     return not text.rstrip().endswith((".", ":", ";", "?", "!", ","))
 
 
 _SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
+_CRUMB_RE = re.compile(r"\s[›»→]\s")
 
 
 def _lead(text: str) -> str | None:
     """The lead of a short link-like line, a breadcrumb or a menu — what comes before its first
-    separator ("Home › …", "This page is: …"), else its first two words — by which it recurs; None
-    for other lines."""
+    separator ("Home › …", "This page is: …"), else the line itself when short, or its first two
+    words — by which it recurs; None for other lines."""
     n = len(words(text))
     m = _SEPARATOR_RE.search(text)
     links = len(_SEPARATOR_RE.findall(text))
     if (n > 12 and links < 2) or n > 40 or (not _link_like(text) and not m):
         return None  # a sentence; but a breadcrumb or a menu (two separators and more) may run long
-    head = text[:m.start()] if m and m.start() > 0 else " ".join(text.split()[:2])
+    if m and m.start() > 0:
+        head = text[:m.start()]
+    else:  # a short line is its own lead ("Table des matières" leads "Table des matières | 1. …")
+        head = text if n <= 3 else " ".join(text.split()[:2])
     return "\x01" + fold(head)
 
 

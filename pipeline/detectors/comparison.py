@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..groups import AlignedGroup, ArticleContext
@@ -142,24 +143,54 @@ class NumberDetector(Detector):
     name = "numbers"
     flag = "number_mismatch"
     severity = "major"
-    summary = "the numbers of an aligned group differ from its original's (“1,000” = “1 000” = “1.000”)"
+    summary = ("the numbers of an aligned group differ from its original's (“1,000” = “1 000” = “1.000”); a small "
+               "number only missing or only added may be written as a word, and a number found in the neighbouring "
+               "group is an alignment's shift, not a change")
 
-    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
-        if not _body(group, ctx):
-            return None
-        o_nums, v_nums = Counter(numbers(prose(group.original_text or ""))), Counter(numbers(prose(group.text)))
-        if o_nums == v_nums:
-            return None
-        missing, extra = o_nums - v_nums, v_nums - o_nums
-        highlights = [[a, b] for a, b in _number_spans(group.variant[0].text, extra)]
-        return first_row(group, {"missing": sorted(missing.elements()), "extra": sorted(extra.elements()),
-                                 "highlights": highlights})
+    @dataclass(frozen=True)
+    class Settings(Settings, section="flags"):
+        max_word_number: int = setting(10, "numbers up to this may be written as words (“zwei”, “three”): one that "
+                                           "is only missing, or only added, does not count", lo=0, hi=1_000_000)
+
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        counts = [(Counter(numbers(prose(g.original_text or ""))), Counter(numbers(prose(g.text))))
+                  if _body(g, ctx) else None for g in groups]
+        out: list[Sequence[Evidence | None] | None] = []
+        for k, (group, pair) in enumerate(zip(groups, counts, strict=True)):
+            if pair is None or pair[0] == pair[1]:
+                out.append(None)
+                continue
+            o_nums, v_nums = pair
+            missing, extra = o_nums - v_nums, v_nums - o_nums
+            # a number the variant moved to the next group (or the original's neighbour has) is a shift of the alignment
+            near = [c for c in (counts[k - 1] if k > 0 else None, counts[k + 1] if k + 1 < len(counts) else None) if c]
+            missing = Counter({n: c for n, c in missing.items() if not any(n in v for _, v in near)})
+            extra = Counter({n: c for n, c in extra.items() if not any(n in o for o, _ in near)})
+            if not missing and not extra:
+                out.append(None)
+                continue
+            highlights = [[a, b] for a, b in _number_spans(group.variant[0].text, extra)]
+            out.append(first_row(group, {"missing": sorted(missing.elements()), "extra": sorted(extra.elements()),
+                                         "highlights": highlights}))
+        return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
-        detail = "; ".join(x for x in (f"original has {', '.join(ev['missing'])}" if ev["missing"] else "",
-                                       f"variant has {', '.join(ev['extra'])}" if ev["extra"] else "") if x)
+        missing, extra = ev["missing"], ev["extra"]
+        if not (missing and extra):  # no number replaced by another: a small one may be spelt out
+            if all(_small(n, s.max_word_number) for n in missing + extra):
+                return None
+        detail = "; ".join(x for x in (f"original has {', '.join(missing)}" if missing else "",
+                                       f"variant has {', '.join(extra)}" if extra else "") if x)
         return Finding(f"numbers differ from the original: {detail}",
                        tuple(Highlight(a, b) for a, b in ev["highlights"]))
+
+
+def _small(number: str, limit: int) -> bool:
+    try:
+        return float(number) <= limit and float(number).is_integer()
+    except ValueError:
+        return False
 
 
 class DissimilarityDetector(Detector):

@@ -37,6 +37,14 @@ class UntranslatedDetector(Detector):
         min_confidence: float = setting(0.5, "language-identification confidence needed", lo=0.0, hi=1.0)
         max_expected_span_words: int = setting(2, "a mixed segment is untranslated only when its spans in the "
                                                   "expected language hold at most this many words", lo=0, hi=1000)
+        min_source_script: float = setting(0.7, "share of the segment's letters (outside code, URLs and quotes) "
+                                                "that must be in the source language's script", lo=0.0, hi=1.0)
+        max_expected_function_words: float = setting(0.1, "a segment whose function words of the expected language "
+                                                          "make more than this share of its words is not "
+                                                          "untranslated", lo=0.0, hi=1.0)
+        min_copied: float = setting(0.5, "in an article with an original: the share of the segment's words its "
+                                         "aligned original has (an untranslated segment is the original's text)",
+                                    lo=0.0, hi=1.0)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         if ctx.role != "variant" or not group.variant:
@@ -47,10 +55,13 @@ class UntranslatedDetector(Detector):
             if not _checked(seg, ctx) or (not ctx.translated and seg.lang == ctx.lang):
                 out.append(None)
                 continue
+            plain = mask_quotes(mask_code(seg.text))
             ev = {"lang": seg.lang, "conf": seg.confidence, "expected": ctx.lang, "source": ctx.source_lang,
                   "words": len(content_words(seg.text, ctx.glossary)), "spans": _span_words(seg, ctx.glossary),
                   "identical": bool(original) and len(group.variant) == 1 and fold(original) == fold(seg.text),
-                  "paired": ctx.paired, "end": len(seg.text)}
+                  "paired": ctx.paired, "end": len(seg.text), "source_script": _latin_share(plain),
+                  "expected_function_words": _function_share(plain, ctx.lang, ctx.source_lang),
+                  "copied": _copied_share(plain, original) if original else None}
             out.append(ev)
         return out if any(out) else None
 
@@ -65,6 +76,12 @@ class UntranslatedDetector(Detector):
             return None
         if ev["words"] < s.min_words:
             return None  # quotes and names alone are not enough
+        if source in _LATIN_SCRIPT and ev["source_script"] < s.min_source_script:
+            return None  # mostly another script: code or terms inside a Japanese sentence
+        if ev["expected_function_words"] > s.max_expected_function_words:
+            return None  # "… ist OpenLDAP": the grammar is the expected language's, the terms are English
+        if ev["paired"] and not ev["identical"] and ev["copied"] is not None and ev["copied"] < s.min_copied:
+            return None  # an untranslated segment repeats its original; this one says something else
         whole = (Highlight(0, ev["end"]),)
         if ev["identical"]:
             return Finding(f"identical to the original segment, in {lang} where {expected} was expected", whole)
@@ -83,6 +100,8 @@ class MixedLanguageDetector(Detector):
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
         min_span_words: int = setting(3, "content words each language's spans need", lo=1, hi=1000)
+        min_function_words: int = setting(2, "function words of the source language its spans need (English "
+                                             "prose left in the sentence, not names and terms)", lo=0, hi=1000)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         if ctx.role != "variant" or not ctx.translated:
@@ -92,7 +111,9 @@ class MixedLanguageDetector(Detector):
             if not _checked(seg, ctx) or not seg.spans:
                 out.append(None)
                 continue
+            source_text = " ".join(seg.text[sp.start:sp.end] for sp in seg.spans if sp.lang == ctx.source_lang)
             out.append({"expected": ctx.lang, "source": ctx.source_lang, "words": _span_words(seg, ctx.glossary),
+                        "function": _function_words(source_text, ctx.source_lang),
                         "spans": [[sp.start, sp.end, sp.lang, shorten(seg.text[sp.start:sp.end], 40)]
                                   for sp in seg.spans]})
         return out if any(out) else None
@@ -102,6 +123,8 @@ class MixedLanguageDetector(Detector):
         # neighbours (nb, da, de), which is not what a half-translated sentence looks like
         if ev["words"].get(ev["expected"], 0) < s.min_span_words or ev["words"].get(ev["source"], 0) < s.min_span_words:
             return None
+        if ev.get("function", 0) < s.min_function_words:
+            return None  # names and terms (“Writer, Impress och Draw”), not the source language's prose
         parts = ", ".join(f"{lang} “{text}”" for _, _, lang, text in ev["spans"])
         return Finding(f"mixes languages where {ev['expected']} was expected: {parts}",
                        tuple(Highlight(a, b) for a, b, lang, _ in ev["spans"] if lang == ev["source"]))
@@ -131,6 +154,9 @@ class CopiedRunDetector(Detector):
         min_words: int = setting(5, "words copied in a row from the original", lo=1, hi=1000)
         max_share: float = setting(0.8, "… while the rest holds more than this share of the segment's words "
                                         "(else it is untranslated, not partly)", lo=0.0, hi=1.0)
+        min_function_words: int = setting(2, "function words of the source language the copied run needs (prose, "
+                                             "not a name or a term like “Lightweight Directory Access Protocol”)",
+                                          lo=0, hi=1000)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         original = group.original_text
@@ -143,11 +169,55 @@ class CopiedRunDetector(Detector):
                 continue
             run, start, end = copied_run(seg.text, original)
             out.append({"run": len(run), "words": len(content_words(seg.text, ctx.glossary)),
+                        "function": _function_words(" ".join(run), ctx.source_lang),
                         "text": shorten(" ".join(run), 60), "start": start, "end": end} if len(run) >= 2 else None)
         return out if any(out) else None
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["run"] < s.min_words or ev["run"] >= s.max_share * max(1, ev["words"]):
             return None
+        if ev.get("function", 0) < s.min_function_words:
+            return None
         return Finding(f"copies {ev['run']} words of the original untranslated: “{ev['text']}”",
                        (Highlight(ev["start"], ev["end"]),))
+
+
+#: Source languages written in the Latin script (the script check applies to them).
+_LATIN_SCRIPT = frozenset("en fr de es it pt nl sv da nb nn fi pl cs sk sl hr ro hu tr id ms vi ca eu gl et lv lt "
+                          "sq af sw tl".split())
+
+
+def _latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 1.0
+    return round(sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f") / len(letters), 3)
+
+
+def _function_share(text: str, expected: str, source: str) -> float:
+    """Share of the words that are function words of the expected language (and not of the source
+    language): the grammar of a sentence whose terms are English."""
+    from ..lexicon import STOPWORDS
+
+    theirs = STOPWORDS.get(expected, frozenset()) - STOPWORDS.get(source, frozenset())
+    ws = folded_words(text)
+    if not ws or not theirs:
+        return 0.0
+    return round(sum(1 for w in ws if w in theirs) / len(ws), 3)
+
+
+def _copied_share(text: str, original: str) -> float:
+    """Share of the segment's words (four letters or more) that its original has."""
+    mine = [w for w in folded_words(text) if len(w) >= 4]
+    if not mine:
+        return 1.0
+    theirs = set(folded_words(original))
+    return round(sum(1 for w in mine if w in theirs) / len(mine), 3)
+
+
+def _function_words(text: str, lang: str) -> int:
+    """How many function words of ``lang`` ``text`` holds."""
+    from ..lexicon import STOPWORDS
+
+    theirs = STOPWORDS.get(lang, frozenset())
+    return sum(1 for w in folded_words(text) if w in theirs)
