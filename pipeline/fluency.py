@@ -45,7 +45,7 @@ from typing import Protocol
 from .errors import ConfigurationError, ModelUnavailable
 
 #: bumped whenever the compiled thesaurus format or its construction changes
-THESAURUS_VERSION = 2
+THESAURUS_VERSION = 3
 WORDNET_PACKAGE = "wordnet-base"
 WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "noun.exc", "verb.exc", "adj.exc")
 FETCH_COMMAND = "python -m pipeline.fluency fetch"
@@ -87,6 +87,8 @@ class FluencyConfig:
     relations: str = "@&"
     token_cap: float = 3.0
     related_penalty: float = 0.5
+    paraphrase_penalty: float = 0.5
+    length_penalty: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_log10_ratio <= 20.0:
@@ -97,6 +99,9 @@ class FluencyConfig:
             raise ConfigurationError(f"[fluency] prior_weight = {self.prior_weight!r}: must be between 0 and 2")
         if not 0.5 <= self.token_cap <= 99.0:
             raise ConfigurationError(f"[fluency] token_cap = {self.token_cap!r}: must be between 0.5 and 99")
+        for name in ("related_penalty", "paraphrase_penalty", "length_penalty"):
+            if not 0.0 <= getattr(self, name) <= 20.0:
+                raise ConfigurationError(f"[fluency] {name} = {getattr(self, name)!r}: must be between 0 and 20")
         if set(self.relations) - set("@~&$"):
             raise ConfigurationError(f"[fluency] relations = {self.relations!r}: WordNet pointers among @ ~ & $")
 
@@ -184,9 +189,10 @@ class LanguageResources(Protocol):
         means no context (after punctuation); ``"<s>"`` is the sentence start."""
         ...
 
-    def alternatives(self, phrase: str) -> tuple[tuple[str, bool], ...]:
-        """Synonyms of a lower-case word or space-joined phrase, most frequent first, each with
-        whether it is only related (a hypernym, a similar adjective) rather than a synonym."""
+    def alternatives(self, phrase: str) -> tuple[tuple[str, int], ...]:
+        """Replacements of a lower-case word or space-joined phrase, most frequent first, each with
+        its kind (``KIND_SYNONYM``, ``KIND_RELATED``: a hypernym or similar adjective,
+        ``KIND_PARAPHRASE``, ``KIND_PAD``)."""
         ...
 
     def max_phrase_words(self, word: str) -> int:
@@ -267,6 +273,57 @@ class SphinxNGram:
 FUNCTION_WORDS = frozenset(["a", "an", "the", "this", "that", "these", "those", "some", "any", "each", "every", "all", "both", "either", "neither", "no", "not", "nor", "and", "or", "but", "if", "then", "than", "so", "as", "at", "by", "for", "from", "in", "into", "of", "off", "on", "onto", "out", "over", "to", "up", "upon", "with", "within", "without", "about", "above", "across", "after", "against", "along", "among", "around", "before", "behind", "below", "beneath", "beside", "between", "beyond", "down", "during", "except", "inside", "near", "outside", "since", "through", "throughout", "till", "toward", "towards", "under", "until", "via", "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs", "who", "whom", "whose", "which", "what", "where", "when", "why", "how", "there", "here", "be", "am", "is", "are", "was", "were", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ought", "one", "ones", "also", "just", "very", "too", "only", "even", "still", "yet", "ever", "never", "again", "once", "further", "more", "most", "much", "many", "few", "less", "least", "own", "same", "such", "other", "another", "s", "t", "don", "didn", "doesn", "isn", "aren", "wasn", "weren", "won", "wouldn"])
 
 
+#: kinds of replacement: a synonym (same synset), a related word (hypernym, similar adjective), a
+#: paraphrase of :data:`PARAPHRASES`, a padded word stripped of its pad ("Chinese language" -> "Chinese")
+KIND_SYNONYM, KIND_RELATED, KIND_PARAPHRASE, KIND_PAD = 0, 1, 2, 3
+
+#: What a spinner writes -> the usual English, for what a thesaurus lacks: function words and
+#: fixed phrases (WordNet has neither conjunctions nor prepositions), and the spinner's phrase
+#: expansions. Written from English usage and the development spun page (``corpora/demo/001_…``);
+#: the language model still decides, in context, whether the usual form is far more likely.
+PARAPHRASES: dict[str, tuple[str, ...]] = {
+    "in accordance with": ("according to",),
+    "whereas": ("while",),
+    "additionally": ("also",),
+    "however": ("but",),
+    "within": ("in",),
+    "a few": ("about",),
+    "brand new": ("new",),
+    "content material": ("content",),
+    "legal guidelines": ("laws", "rules"),
+    "legal guideline": ("law", "rule"),
+    "could possibly be": ("could be",),
+    "could also be": ("may be", "might be"),
+    "might also be": ("may be",),
+    "whether or not": ("whether",),
+    "similar to": ("such as",),
+    "akin to": ("such as",),
+    "with a view to": ("in order to",),
+    "in the event that": ("if",),
+    "in the event you": ("if you",),
+    "ought to": ("should",),
+    "capable of": ("able to",),
+    "and many others": ("etc",),
+    "as properly": ("as well",),
+    "once more": ("again",),
+    "again": ("back",),
+    "newest": ("latest",),
+    "subsequent": ("next",),
+    "every one": ("all",),
+    "a whole lot of": ("a lot of",),
+    "count on": ("expect",),
+    "known as": ("called",),
+    "because": ("as",),
+    "is smart": ("makes sense",),
+    "much more": ("even more",),
+    "dad or mum": ("parent",),
+    "possible": ("likely",),
+    "doable": ("possible",),
+    "as per": ("according to",),
+    "the truth that": ("the fact that",),
+}
+
+
 class WordNetThesaurus:
     """Synonyms from WordNet 3.0's plain-text database (``data.*`` and ``*.exc``).
 
@@ -287,7 +344,7 @@ class WordNetThesaurus:
         if table is None:
             table = compile_thesaurus(wordnet_dir, lm, max_candidates, relations)
             _save_pickle(compiled, table)
-        self.synonyms: dict[str, tuple[tuple[str, bool], ...]] = table["synonyms"]
+        self.synonyms: dict[str, tuple[tuple[str, int], ...]] = table["synonyms"]
         self.phrase_len: dict[str, int] = table["phrase_len"]
         self.digest = digest
 
@@ -428,11 +485,18 @@ def compile_thesaurus(wordnet_dir: Path, lm: SphinxNGram, max_candidates: int, r
     lemma_pos: dict[str, set[str]] = {}
     syn: dict[str, set[str]] = {}
     close: dict[str, set[str]] = {}  # same-synset mates; the rest of syn comes through a relation
+    pads: dict[str, str] = {}  # "chinese language" -> "chinese": a language name padded with "language"
     for pos, lemmas, related in synsets:
-        for lemma in lemmas:
+        # a spinner writes WordNet's "brand-new" as "brand new": the spaced form is a key too
+        keys = lemmas + [x.replace("-", " ") for x in lemmas if "-" in x.strip("-")]
+        for lemma in keys:
             lemma_pos.setdefault(lemma, set()).add(pos)
             syn.setdefault(lemma, set()).update(x for x in lemmas + related if x != lemma)
             close.setdefault(lemma, set()).update(x for x in lemmas if x != lemma)
+        if pos == "n" and any(r == "language" or r.endswith(" language") for r in related):
+            for lemma in lemmas:
+                if " " not in lemma and "-" not in lemma:
+                    pads[f"{lemma} language"] = lemma
 
     freq_cache: dict[str, float | None] = {}
 
@@ -492,13 +556,20 @@ def compile_thesaurus(wordnet_dir: Path, lm: SphinxNGram, max_candidates: int, r
                             closes.append(f)
             add(form, alts, closes)
 
-    synonyms: dict[str, tuple[tuple[str, bool], ...]] = {}
+    synonyms: dict[str, tuple[tuple[str, int], ...]] = {}
     phrase_len: dict[str, int] = {}
     for form, alts in surface.items():
+        if form in FUNCTION_WORDS:
+            continue  # WordNet's "in" (inch), "can" (tin), "it" (information technology)
         ranked = sorted((a for a in alts if freq(a) is not None), key=lambda a: -(freq(a) or -99.0))
         if not ranked:
             continue
-        synonyms[form] = tuple((a, a not in surface_close[form]) for a in ranked[:max_candidates])
+        synonyms[form] = tuple((a, KIND_RELATED if a not in surface_close[form] else KIND_SYNONYM)
+                               for a in ranked[:max_candidates])
+    for padded, name in pads.items():
+        if freq(padded) is not None and padded not in synonyms:
+            synonyms[padded] = ((name, KIND_PAD),)
+    for form in synonyms:
         n = form.count(" ") + 1
         if n > 1:
             first = form.split(" ", 1)[0]
@@ -516,15 +587,20 @@ class EnglishResources:
         wordnet_dir = find_wordnet(cfg)
         cache = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
         self.thesaurus = WordNetThesaurus(wordnet_dir, self.lm, cache, cfg.max_candidates, cfg.relations)
-        self._synonyms = self.thesaurus.synonyms
-        self._phrase_len = self.thesaurus.phrase_len
+        self._synonyms = dict(self.thesaurus.synonyms)
+        self._phrase_len = dict(self.thesaurus.phrase_len)
+        for spun, usual in PARAPHRASES.items():
+            have = tuple(x for x in self._synonyms.get(spun, ()) if x[0] not in usual)
+            self._synonyms[spun] = tuple((u, KIND_PARAPHRASE) for u in usual) + have
+            first, n = spun.split(" ", 1)[0], spun.count(" ") + 1
+            self._phrase_len[first] = max(self._phrase_len.get(first, 1), n)
         self.logprob = self.lm.logprob  # type: ignore[method-assign]  # the hot path, without a call layer
         self._unigram: dict[str, float] = {}
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
         return self.lm.logprob(word, prev1, prev2)
 
-    def alternatives(self, phrase: str) -> tuple[tuple[str, bool], ...]:
+    def alternatives(self, phrase: str) -> tuple[tuple[str, int], ...]:
         return self._synonyms.get(phrase, ())
 
     def max_phrase_words(self, word: str) -> int:
@@ -674,31 +750,67 @@ def fluency_availability(lang: str = "en", cfg: FluencyConfig | None = None) -> 
 # Scoring
 # ---------------------------------------------------------------------------
 
-# Words (apostrophes and inner hyphens kept) and the punctuation that breaks the n-gram context.
+# Words (apostrophes and inner hyphens kept), numbers, and single punctuation marks (which break
+# the n-gram context: a chunk is a run of words between them).
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d[\d.,:/]*|[^\w\s]", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
-_NO_BREAK = frozenset("'’‘-")
+_RAW_RE = re.compile(r"\S+")
+# a whitespace-delimited token with these is code, a path, a key combination or markup: its words are opaque
+_CODE_CHARS_RE = re.compile(r"[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[^\W\d_]|^-|\d[^\W\d_]|[^\W\d_]\d")
+_OPENERS = frozenset(".!?:;“\"‘(«—–")  # after these a capital letter starts a sentence (or a quote)
 
 
 @dataclass
 class _Token:
     start: int
     end: int
-    norm: str | None  # lower-case word; None for numbers and other unknowns
+    norm: str | None  # lower-case word; None for numbers
+    opaque: bool = False  # a name, code or a label: context for the model, never evidence
 
 
 def _chunks(text: str) -> list[list[_Token]]:
-    """Word runs of ``text`` between punctuation, each a list of tokens."""
+    """Word runs of ``text`` between punctuation, each a list of tokens.
+
+    Opaque words (kept as context, never replaced and never counted as evidence): words with a
+    capital letter inside ("TikTok", "MODE") or a capital initial anywhere but at the start of a
+    sentence (names, UI labels, "Smart Tags"), every capitalized word of a title-case line, and the
+    words of a token that is code, a path or a key combination ("*.oxt", "--output-error", "Shift+F10")."""
+    raw = [(m.start(), m.end()) for m in _RAW_RE.finditer(text) if _CODE_CHARS_RE.search(
+        m.group(0).strip("\"'“”‘’([{,.;:!?)]}"))]
+    ri = 0
     chunks: list[list[_Token]] = [[]]
+    prev_punct = True  # the text's first word starts a sentence
+    caps = longer = 0
     for m in _TOKEN_RE.finditer(text):
         tok = m.group(0)
         c = tok[0]
         if c.isalpha():
-            chunks[-1].append(_Token(m.start(), m.end(), tok.translate(_APOSTROPHES).lower()))
+            s = m.start()
+            while ri < len(raw) and raw[ri][1] <= s:
+                ri += 1
+            opaque = ri < len(raw) and raw[ri][0] <= s
+            if not opaque:
+                if any(ch.isupper() for ch in tok[1:]):
+                    opaque = len(tok) > 1
+                elif c.isupper() and not prev_punct:
+                    opaque = True
+            if len(tok) > 3:
+                longer += 1
+                caps += c.isupper()
+            chunks[-1].append(_Token(s, m.end(), tok.translate(_APOSTROPHES).lower(), opaque))
+            prev_punct = False
         elif c.isdigit():
-            chunks[-1].append(_Token(m.start(), m.end(), None))
-        elif c not in _NO_BREAK and chunks[-1]:
-            chunks.append([])
+            chunks[-1].append(_Token(m.start(), m.end(), None, True))
+            prev_punct = False
+        else:
+            if chunks[-1]:
+                chunks.append([])
+            prev_punct = c in _OPENERS
+    if longer >= 2 and caps >= 0.6 * longer:  # a title: its capitals say nothing about names
+        for chunk in chunks:
+            for t in chunk:
+                if text[t.start].isupper():
+                    t.opaque = True
     return [c for c in chunks if c]
 
 
@@ -714,6 +826,8 @@ class FluencyScorer:
     cfg: FluencyConfig = field(default_factory=FluencyConfig)
     cache_size: int = 200_000
     _cache: dict[str, FluencyEvidence] = field(default_factory=dict, repr=False)
+    _prepared: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = field(default_factory=dict, repr=False)
+    _windows: dict[tuple, tuple[float, tuple[str, ...]] | None] = field(default_factory=dict, repr=False)
 
     @property
     def resources(self) -> LanguageResources:
@@ -736,82 +850,113 @@ class FluencyScorer:
             raise AssertionError("fluency: one evidence per sentence")
         return out
 
+    def _alternatives(self, key: str, res: LanguageResources) -> tuple[tuple[tuple[str, ...], float], ...]:
+        """The replacements of a word or phrase with their fixed cost (log10): the frequency prior,
+        the penalty of their kind and of a longer replacement."""
+        got = self._prepared.get(key)
+        if got is None:
+            cfg = self.cfg
+            n_key = key.count(" ") + 1
+            prior_key = res.unigram(key)
+            kind_penalty = (0.0, cfg.related_penalty, cfg.paraphrase_penalty, cfg.paraphrase_penalty)
+            prepared = []
+            for alt, kind in res.alternatives(key):
+                words = tuple(alt.split(" "))
+                penalty = kind_penalty[int(kind)]
+                if kind < 2:
+                    penalty += cfg.prior_weight * max(0.0, res.unigram(alt) - prior_key)
+                penalty += cfg.length_penalty * max(0, len(words) - n_key)
+                prepared.append((words, penalty))
+            got = self._prepared[key] = tuple(prepared)
+        return got
+
     def _score_one(self, text: str, res: LanguageResources) -> FluencyEvidence:
         cfg = self.cfg
-        floor, prior, cap, related_penalty = cfg.min_log10_ratio, cfg.prior_weight, cfg.token_cap, cfg.related_penalty
-        lp, uni, alternatives = res.logprob, res.unigram, res.alternatives
+        floor, cap = cfg.min_log10_ratio, cfg.token_cap
+        lp = res.logprob
+        windows = self._windows
         found: list[SuspectPhrase] = []
         n_words = 0
         for ci, chunk in enumerate(_chunks(text)):
             words = [t.norm for t in chunk]
+            opaque = [t.opaque for t in chunk]
             n = len(words)
             # history of position k: (prev1, prev2); a chunk after punctuation starts without context
-            start = "<s>" if ci == 0 else None
-            padded = [None, start, *words] if start else [None, None, *words]
+            padded: list[str | None] = [None, "<s>" if ci == 0 else None, *words]
             base = []
             for k, w in enumerate(words):
                 v = lp(w, padded[k + 1], padded[k] if padded[k + 1] is not None else None) if w else None
                 base.append(0.0 if v is None else v)
-                n_words += v is not None
+                n_words += v is not None and not opaque[k]
             for i, w in enumerate(words):
-                if w is None or base[i] == 0.0 or not res.is_candidate_source(w):
+                if w is None or opaque[i] or base[i] == 0.0:
                     continue
                 for span in range(1, min(res.max_phrase_words(w), n - i) + 1):
                     j = i + span
-                    if span > 1 and None in words[i:j]:
+                    if span > 1 and (None in words[i:j] or True in opaque[i:j] or 0.0 in base[i:j]):
                         break
                     key = w if span == 1 else " ".join(words[i:j])  # type: ignore[arg-type]
-                    alts = alternatives(key)
+                    alts = self._alternatives(key, res)
                     if not alts:
                         continue
                     tail = min(n, j + 2)
-                    old_rep = sum(base[i:j])
-                    if -(old_rep + sum(base[j:tail])) < floor:
-                        continue  # no replacement can gain more than the window's own cost
-                    follow = words[j:tail]
-                    # the most the following words can add: each rises at most to probability 1, or by the cap
-                    follow_max = sum(min(cap, -b) for b in base[j:tail])
-                    prior_w = uni(key)
-                    best: tuple[float, str] | None = None
-                    for alt, related in alts:
-                        alt_words = alt.split(" ")
-                        penalty = prior * max(0.0, uni(alt) - prior_w) if prior else 0.0
-                        if related:
-                            penalty += related_penalty
-                        seq = [padded[i], padded[i + 1], *alt_words, *follow]
-                        m = len(alt_words)
-                        rep = 0.0
-                        for k in range(2, 2 + m):
-                            p1 = seq[k - 1]
-                            v = lp(seq[k], p1, seq[k - 2] if p1 is not None else None)
-                            if v is None:
-                                rep = None
-                                break
-                            rep += v
-                        if rep is None:
-                            continue
-                        gain = min(cap, rep - old_rep) - penalty
-                        bar = floor if best is None else max(floor, best[0])
-                        if gain + follow_max < bar:
-                            continue  # exact: even a perfect fit of the following words would not do
-                        for k in range(2 + m, len(seq)):
-                            tok = seq[k]
-                            if tok is None:
-                                continue
-                            p1 = seq[k - 1]
-                            v = lp(tok, p1, seq[k - 2] if p1 is not None else None)
-                            if v is not None:
-                                gain += min(cap, v - base[j + k - 2 - m])
-                        if gain >= bar and (best is None or gain > best[0]):
-                            best = (gain, alt)
-                    if best is not None:
-                        found.append(self._phrase(text, chunk, i, j, tail, best[1], best[0]))
+                    wkey = (padded[i], padded[i + 1], span, *words[i:tail], *opaque[j:tail])
+                    hit = windows.get(wkey, _MISSING)
+                    if hit is _MISSING:
+                        hit = self._best(alts, padded, words, opaque, base, i, j, tail, lp, floor, cap)
+                        if len(windows) >= self.cache_size:
+                            windows.clear()
+                        windows[wkey] = hit
+                    if hit is not None:
+                        found.append(self._phrase(text, chunk, i, j, tail, " ".join(hit[1]), hit[0]))
         found.sort(key=lambda p: -p.log10_ratio)
         kept: list[SuspectPhrase] = []
         for p in found:
             if all(p.end <= q.start or p.start >= q.end for q in kept):
                 kept.append(p)
         return FluencyEvidence(text, round(kept[0].log10_ratio, 3) if kept else 0.0, tuple(kept), n_words, self.lang)
+
+    @staticmethod
+    def _best(alts, padded, words, opaque, base, i, j, tail, lp, floor, cap):
+        """The best replacement of ``words[i:j]`` as ``(gain, words)``, or None below ``floor``.
+
+        The gain is exact for a trigram model: the replaced words and the two after them change.
+        Each following word adds at most ``cap`` (one odd trigram of jargon is no spun phrase);
+        opaque following words add nothing."""
+        old_rep = sum(base[i:j])
+        follow = words[j:tail]
+        follow_base = base[j:tail]
+        follow_max = sum(min(cap, -b) for b, o in zip(follow_base, opaque[j:tail], strict=True) if not o)
+        if -old_rep + follow_max < floor:
+            return None  # no replacement can gain more than the window's own cost
+        p2, p1 = padded[i], padded[i + 1]
+        best = None
+        bar = floor
+        for alt_words, penalty in alts:
+            # the replacement's own words, in the original history
+            rep = 0.0
+            h2, h1 = p2, p1
+            for a in alt_words:
+                v = lp(a, h1, h2 if h1 is not None else None)
+                if v is None:
+                    rep = None
+                    break
+                rep += v
+                h2, h1 = h1, a
+            if rep is None:
+                continue
+            gain = min(cap, rep - old_rep) - penalty
+            if gain + follow_max < bar:
+                continue  # exact: even a perfect fit of the following words would not do
+            for k, tok in enumerate(follow):
+                if tok is not None:
+                    v = lp(tok, h1, h2 if h1 is not None else None)
+                    if v is not None and not opaque[j + k]:
+                        gain += min(cap, v - follow_base[k])
+                h2, h1 = h1, tok
+            if gain >= bar:
+                best, bar = (gain, alt_words), gain
+        return best
 
     @staticmethod
     def _phrase(text: str, chunk: list[_Token], i: int, j: int, tail: int, alt: str, delta: float) -> SuspectPhrase:
