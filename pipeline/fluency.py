@@ -45,7 +45,7 @@ from typing import Protocol
 from .errors import ConfigurationError, ModelUnavailable
 
 #: bumped whenever the compiled thesaurus format or its construction changes
-THESAURUS_VERSION = 3
+THESAURUS_VERSION = 4
 WORDNET_PACKAGE = "wordnet-base"
 WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "noun.exc", "verb.exc", "adj.exc")
 FETCH_COMMAND = "python -m pipeline.fluency fetch"
@@ -81,12 +81,12 @@ class FluencyConfig:
     wordnet_dir: str | None = None
     lm_path: str | None = None
     cache_dir: str | None = None
-    min_log10_ratio: float = 1.5
-    max_candidates: int = 5
+    min_log10_ratio: float = 1.0
+    max_candidates: int = 3
     prior_weight: float = 0.7
     relations: str = "@&"
     token_cap: float = 3.0
-    related_penalty: float = 0.5
+    related_penalty: float = 1.0
     paraphrase_penalty: float = 0.5
     length_penalty: float = 1.0
 
@@ -115,9 +115,12 @@ class FluencyThresholds:
     """The decision, separate from scoring (changing it never rescores).
 
     ``sentence``: a sentence is spun when its score (log10 ratio) reaches it. ``page_share``: a page
-    (or article) fails when that share of its scored sentences is spun. ``relaxed``: on a failing
-    page, sentences are judged at this lower threshold — a spinner rewrites whole pages, so weaker
-    evidence counts where strong evidence is already common. Chosen on the dev split
+    (or article) fails when that share of its distinct scored sentences (``min_words`` words or
+    more) is spun, and at least ``page_min_spun`` of them are (three odd sentences of a short help
+    page are not a spun page). ``relaxed``: on a failing page, sentences are judged at this lower
+    threshold — a spinner rewrites whole pages, so weaker evidence counts where strong evidence is
+    already common. ``page_pattern_cap``: one substitution makes at most that many sentences of a
+    page count (0: no cap; see :func:`document_fluency`). Chosen on the dev split
     (benchmarks/eval_fluency.py).
     """
 
@@ -125,6 +128,8 @@ class FluencyThresholds:
     relaxed: float = 1.6
     page_share: float = 0.2
     min_words: int = 4
+    page_min_spun: int = 4
+    page_pattern_cap: int = 2
 
     def __post_init__(self) -> None:
         if not 0.0 < self.relaxed <= self.sentence <= 50.0:
@@ -132,6 +137,10 @@ class FluencyThresholds:
                                      "need 0 < relaxed <= sentence <= 50")
         if not 0.0 < self.page_share <= 1.0:
             raise ConfigurationError(f"[fluency] page_share = {self.page_share!r}: must be in (0, 1]")
+        if not 0 <= self.page_pattern_cap <= 1000:
+            raise ConfigurationError(f"[fluency] page_pattern_cap = {self.page_pattern_cap!r}: must be between 0 and 1000")
+        if not 1 <= self.page_min_spun <= 1000:
+            raise ConfigurationError(f"[fluency] page_min_spun = {self.page_min_spun!r}: must be between 1 and 1000")
 
 
 # ---------------------------------------------------------------------------
@@ -183,6 +192,10 @@ class LanguageResources(Protocol):
     """What the scorer needs from a language: words, their probabilities and their synonyms."""
 
     lang: str
+    #: (word, prev1, prev2) -> what :meth:`logprob` returned for them; the scorer reads it first (the hot path)
+    memo: dict[tuple[str, str | None, str | None], float | None]
+    #: first word -> the longest replaceable phrase starting with it (absent: 1)
+    phrase_len: dict[str, int]
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
         """log10 P(word | prev2 prev1); ``None`` when the word is unknown. A ``None`` history word
@@ -522,7 +535,10 @@ def compile_thesaurus(wordnet_dir: Path, lm: SphinxNGram, max_candidates: int, r
 
     def inflect(base: str, tag: str) -> str | None:
         pos = _INFLECTIONS[tag][0]
-        options = [f for f in irregular.get((base, pos), []) if f != base] + _regular_forms(base, tag)
+        # an irregular form must look like the tag ("had" and "has" are both forms of "have")
+        fits = {"3sg": ("s",), "ing": ("ing",), "er": ("er",), "est": ("est",)}.get(tag)
+        options = [f for f in irregular.get((base, pos), []) if f != base and (fits is None or f.endswith(fits))
+                   and not (tag == "ed" and f.endswith(("ing", "s")))] + _regular_forms(base, tag)
         scored = [(freq(f), f) for f in options]
         known = [(p, f) for p, f in scored if p is not None]
         return max(known)[1] if known else None
@@ -561,7 +577,8 @@ def compile_thesaurus(wordnet_dir: Path, lm: SphinxNGram, max_candidates: int, r
     for form, alts in surface.items():
         if form in FUNCTION_WORDS:
             continue  # WordNet's "in" (inch), "can" (tin), "it" (information technology)
-        ranked = sorted((a for a in alts if freq(a) is not None), key=lambda a: -(freq(a) or -99.0))
+        ranked = sorted((a for a in alts if freq(a) is not None and a.replace("-", " ") != form.replace("-", " ")),
+                        key=lambda a: -(freq(a) or -99.0))
         if not ranked:
             continue
         synonyms[form] = tuple((a, KIND_RELATED if a not in surface_close[form] else KIND_SYNONYM)
@@ -595,6 +612,8 @@ class EnglishResources:
             first, n = spun.split(" ", 1)[0], spun.count(" ") + 1
             self._phrase_len[first] = max(self._phrase_len.get(first, 1), n)
         self.logprob = self.lm.logprob  # type: ignore[method-assign]  # the hot path, without a call layer
+        self.memo = self.lm._memo
+        self.phrase_len = self._phrase_len
         self._unigram: dict[str, float] = {}
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
@@ -754,9 +773,9 @@ def fluency_availability(lang: str = "en", cfg: FluencyConfig | None = None) -> 
 # the n-gram context: a chunk is a run of words between them).
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d[\d.,:/]*|[^\w\s]", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
-_RAW_RE = re.compile(r"\S+")
 # a whitespace-delimited token with these is code, a path, a key combination or markup: its words are opaque
-_CODE_CHARS_RE = re.compile(r"[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[^\W\d_]|^-|\d[^\W\d_]|[^\W\d_]\d")
+_CODE_HINT_RE = re.compile(r"[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[^\W\d_]|(?<!\S)-|\d[^\W\d_]|[^\W\d_]\d")
+_CODE_TOKEN_RE = re.compile(r"(?<!\S)\S*(?:[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[^\W\d_]|(?<!\S)-|\d[^\W\d_]|[^\W\d_]\d)\S*")
 _OPENERS = frozenset(".!?:;“\"‘(«—–")  # after these a capital letter starts a sentence (or a quote)
 
 
@@ -775,8 +794,7 @@ def _chunks(text: str) -> list[list[_Token]]:
     capital letter inside ("TikTok", "MODE") or a capital initial anywhere but at the start of a
     sentence (names, UI labels, "Smart Tags"), every capitalized word of a title-case line, and the
     words of a token that is code, a path or a key combination ("*.oxt", "--output-error", "Shift+F10")."""
-    raw = [(m.start(), m.end()) for m in _RAW_RE.finditer(text) if _CODE_CHARS_RE.search(
-        m.group(0).strip("\"'“”‘’([{,.;:!?)]}"))]
+    raw = [(m.start(), m.end()) for m in _CODE_TOKEN_RE.finditer(text)] if _CODE_HINT_RE.search(text) else []
     ri = 0
     chunks: list[list[_Token]] = [[]]
     prev_punct = True  # the text's first word starts a sentence
@@ -790,8 +808,9 @@ def _chunks(text: str) -> list[list[_Token]]:
                 ri += 1
             opaque = ri < len(raw) and raw[ri][0] <= s
             if not opaque:
-                if any(ch.isupper() for ch in tok[1:]):
-                    opaque = len(tok) > 1
+                rest = tok[1:]
+                if rest != rest.lower():
+                    opaque = True
                 elif c.isupper() and not prev_punct:
                     opaque = True
             if len(tok) > 3:
@@ -867,6 +886,7 @@ class FluencyScorer:
                     penalty += cfg.prior_weight * max(0.0, res.unigram(alt) - prior_key)
                 penalty += cfg.length_penalty * max(0, len(words) - n_key)
                 prepared.append((words, penalty))
+            prepared.sort(key=lambda x: x[1])  # cheapest first: the search stops at the first that cannot win
             got = self._prepared[key] = tuple(prepared)
         return got
 
@@ -874,7 +894,12 @@ class FluencyScorer:
         cfg = self.cfg
         floor, cap = cfg.min_log10_ratio, cfg.token_cap
         lp = res.logprob
+        memo = res.memo
+        memo_get = memo.get
+        phrase_len = res.phrase_len
+        prepared = self._prepared
         windows = self._windows
+        best_of = self._best
         found: list[SuspectPhrase] = []
         n_words = 0
         for ci, chunk in enumerate(_chunks(text)):
@@ -885,39 +910,53 @@ class FluencyScorer:
             padded: list[str | None] = [None, "<s>" if ci == 0 else None, *words]
             base = []
             for k, w in enumerate(words):
-                v = lp(w, padded[k + 1], padded[k] if padded[k + 1] is not None else None) if w else None
-                base.append(0.0 if v is None else v)
-                n_words += v is not None and not opaque[k]
+                if w is None:
+                    base.append(0.0)
+                    continue
+                h1 = padded[k + 1]
+                key3 = (w, h1, padded[k] if h1 is not None else None)
+                v = memo_get(key3, _MISSING)
+                if v is _MISSING:
+                    v = lp(*key3)
+                if v is None:
+                    base.append(0.0)
+                else:
+                    base.append(v)
+                    n_words += not opaque[k]
             for i, w in enumerate(words):
                 if w is None or opaque[i] or base[i] == 0.0:
                     continue
-                for span in range(1, min(res.max_phrase_words(w), n - i) + 1):
+                for span in range(1, min(phrase_len.get(w, 1), n - i) + 1):
                     j = i + span
                     if span > 1 and (None in words[i:j] or True in opaque[i:j] or 0.0 in base[i:j]):
                         break
                     key = w if span == 1 else " ".join(words[i:j])  # type: ignore[arg-type]
-                    alts = self._alternatives(key, res)
+                    alts = prepared.get(key)
+                    if alts is None:
+                        alts = self._alternatives(key, res)
                     if not alts:
                         continue
                     tail = min(n, j + 2)
                     wkey = (padded[i], padded[i + 1], span, *words[i:tail], *opaque[j:tail])
                     hit = windows.get(wkey, _MISSING)
                     if hit is _MISSING:
-                        hit = self._best(alts, padded, words, opaque, base, i, j, tail, lp, floor, cap)
+                        hit = best_of(alts, padded, words, opaque, base, i, j, tail, lp, memo_get, floor, cap)
                         if len(windows) >= self.cache_size:
                             windows.clear()
                         windows[wkey] = hit
                     if hit is not None:
                         found.append(self._phrase(text, chunk, i, j, tail, " ".join(hit[1]), hit[0]))
+        if not found:
+            return FluencyEvidence(text, 0.0, (), n_words, self.lang)
         found.sort(key=lambda p: -p.log10_ratio)
         kept: list[SuspectPhrase] = []
         for p in found:
             if all(p.end <= q.start or p.start >= q.end for q in kept):
                 kept.append(p)
-        return FluencyEvidence(text, round(kept[0].log10_ratio, 3) if kept else 0.0, tuple(kept), n_words, self.lang)
+        return FluencyEvidence(text, round(kept[0].log10_ratio, 3), tuple(kept), n_words, self.lang)
 
     @staticmethod
-    def _best(alts, padded, words, opaque, base, i, j, tail, lp, floor, cap):
+    def _best(alts, padded, words, opaque, base, i, j, tail, lp, memo_get, floor, cap):
         """The best replacement of ``words[i:j]`` as ``(gain, words)``, or None below ``floor``.
 
         The gain is exact for a trigram model: the replaced words and the two after them change.
@@ -926,18 +965,29 @@ class FluencyScorer:
         old_rep = sum(base[i:j])
         follow = words[j:tail]
         follow_base = base[j:tail]
-        follow_max = sum(min(cap, -b) for b, o in zip(follow_base, opaque[j:tail], strict=True) if not o)
-        if -old_rep + follow_max < floor:
+        follow_op = opaque[j:tail]
+        follow_max = 0.0
+        for b, o in zip(follow_base, follow_op, strict=True):
+            if not o:
+                follow_max += cap if -b > cap else -b
+        if follow_max - old_rep < floor:
             return None  # no replacement can gain more than the window's own cost
         p2, p1 = padded[i], padded[i + 1]
         best = None
         bar = floor
+        missing = _MISSING
+        own_max = -old_rep if -old_rep < cap else cap
         for alt_words, penalty in alts:
+            if own_max - penalty + follow_max < bar:
+                break  # this one and every costlier one cannot reach the bar
             # the replacement's own words, in the original history
             rep = 0.0
             h2, h1 = p2, p1
             for a in alt_words:
-                v = lp(a, h1, h2 if h1 is not None else None)
+                key3 = (a, h1, h2 if h1 is not None else None)
+                v = memo_get(key3, missing)
+                if v is missing:
+                    v = lp(*key3)
                 if v is None:
                     rep = None
                     break
@@ -945,14 +995,19 @@ class FluencyScorer:
                 h2, h1 = h1, a
             if rep is None:
                 continue
-            gain = min(cap, rep - old_rep) - penalty
+            gain = rep - old_rep
+            gain = (cap if gain > cap else gain) - penalty
             if gain + follow_max < bar:
                 continue  # exact: even a perfect fit of the following words would not do
             for k, tok in enumerate(follow):
-                if tok is not None:
-                    v = lp(tok, h1, h2 if h1 is not None else None)
-                    if v is not None and not opaque[j + k]:
-                        gain += min(cap, v - follow_base[k])
+                if tok is not None and not follow_op[k]:
+                    key3 = (tok, h1, h2 if h1 is not None else None)
+                    v = memo_get(key3, missing)
+                    if v is missing:
+                        v = lp(*key3)
+                    if v is not None:
+                        d = v - follow_base[k]
+                        gain += cap if d > cap else d
                 h2, h1 = h1, tok
             if gain >= bar:
                 best, bar = (gain, alt_words), gain
@@ -1006,24 +1061,44 @@ class DocumentFluency:
     share: float
 
 
-def document_fluency(evidence: Sequence[FluencyEvidence], threshold: float, min_words: int = 4) -> DocumentFluency:
-    """Aggregate the sentences of one page (or article) at a sentence threshold."""
-    scored = [e for e in evidence if e.n_words >= min_words]
-    spun = sum(1 for e in scored if e.score >= threshold)
-    return DocumentFluency(len(scored), spun, spun / len(scored) if scored else 0.0)
+def document_fluency(evidence: Sequence[FluencyEvidence], threshold: float, min_words: int = 4,
+                     pattern_cap: int = 0) -> DocumentFluency:
+    """Aggregate the sentences of one page (or article) at a sentence threshold.
+
+    A sentence repeated on the page counts once (help pages repeat their instructions). With
+    ``pattern_cap`` > 0, one substitution ("dimension" -> "property") makes at most that many
+    sentences count: a page that uses one term throughout is not a spun page, a spinner's page
+    has many different odd phrases."""
+    distinct = {e.text: e for e in evidence if e.n_words >= min_words}
+    spun = 0
+    seen: dict[tuple[str, str], int] = {}
+    for e in distinct.values():
+        if e.score < threshold:
+            continue
+        patterns = [(p.replaced.lower(), p.replacement.lower()) for p in e.phrases if p.log10_ratio >= threshold]
+        if pattern_cap and patterns and all(seen.get(k, 0) >= pattern_cap for k in patterns):
+            continue
+        spun += 1
+        for k in patterns:
+            seen[k] = seen.get(k, 0) + 1
+    return DocumentFluency(len(distinct), spun, spun / len(distinct) if distinct else 0.0)
+
+
+def page_fails(doc: DocumentFluency, thresholds: FluencyThresholds) -> bool:
+    """Whether a page with aggregate ``doc`` (at ``thresholds.sentence``) fails the fluency check."""
+    return doc.n_spun >= thresholds.page_min_spun and doc.share >= thresholds.page_share
 
 
 def decide_document(evidence: Sequence[FluencyEvidence], thresholds: FluencyThresholds | None = None,
                     ) -> tuple[DocumentFluency, list[str | None]]:
     """The two-level decision for the sentences of one page (or article), in order.
 
-    The page's share of sentences at ``thresholds.sentence`` decides whether it fails
-    (``share >= page_share``); on a failing page every sentence is judged at ``relaxed``, elsewhere
-    at ``sentence``. Returns the page aggregate and one reason (or None) per sentence."""
+    The page's share of distinct sentences at ``thresholds.sentence`` decides whether it fails
+    (:func:`page_fails`); on a failing page every sentence is judged at ``relaxed``, elsewhere at
+    ``sentence``. Returns the page aggregate and one reason (or None) per sentence."""
     t = thresholds or FluencyThresholds()
-    doc = document_fluency(evidence, t.sentence, t.min_words)
-    failing = doc.n_scored > 0 and doc.share >= t.page_share
-    level = t.relaxed if failing else t.sentence
+    doc = document_fluency(evidence, t.sentence, t.min_words, t.page_pattern_cap)
+    level = t.relaxed if page_fails(doc, t) else t.sentence
     reasons = [decide(e, level) if e.n_words >= t.min_words or e.score >= t.sentence else None for e in evidence]
     if len(reasons) != len(evidence):
         raise AssertionError("fluency: one decision per sentence")
