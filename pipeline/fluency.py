@@ -81,7 +81,7 @@ class FluencyConfig:
     wordnet_dir: str | None = None
     lm_path: str | None = None
     cache_dir: str | None = None
-    min_log10_ratio: float = 1.0
+    min_log10_ratio: float = 1.4
     max_candidates: int = 3
     prior_weight: float = 0.7
     relations: str = "@&"
@@ -771,7 +771,7 @@ def fluency_availability(lang: str = "en", cfg: FluencyConfig | None = None) -> 
 
 # Words (apostrophes and inner hyphens kept), numbers, and single punctuation marks (which break
 # the n-gram context: a chunk is a run of words between them).
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d[\d.,:/]*|[^\w\s]", re.UNICODE)
+_TOKEN_RE = re.compile(r"([^\W\d_]+(?:['’\-][^\W\d_]+)*)|(\d[\d.,:/]*)|([^\w\s])", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 # a whitespace-delimited token with these is code, a path, a key combination or markup: its words are opaque
 _CODE_HINT_RE = re.compile(r"[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[^\W\d_]|(?<!\S)-|\d[^\W\d_]|[^\W\d_]\d")
@@ -779,58 +779,64 @@ _CODE_TOKEN_RE = re.compile(r"(?<!\S)\S*(?:[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[
 _OPENERS = frozenset(".!?:;“\"‘(«—–")  # after these a capital letter starts a sentence (or a quote)
 
 
-@dataclass
-class _Token:
-    start: int
-    end: int
-    norm: str | None  # lower-case word; None for numbers
-    opaque: bool = False  # a name, code or a label: context for the model, never evidence
-
-
-def _chunks(text: str) -> list[list[_Token]]:
-    """Word runs of ``text`` between punctuation, each a list of tokens.
+def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[int, int]]]]:
+    """Word runs of ``text`` between punctuation: per run its words (lower case; None for a
+    number), whether each is opaque, and their character spans.
 
     Opaque words (kept as context, never replaced and never counted as evidence): words with a
     capital letter inside ("TikTok", "MODE") or a capital initial anywhere but at the start of a
     sentence (names, UI labels, "Smart Tags"), every capitalized word of a title-case line, and the
     words of a token that is code, a path or a key combination ("*.oxt", "--output-error", "Shift+F10")."""
-    raw = [(m.start(), m.end()) for m in _CODE_TOKEN_RE.finditer(text)] if _CODE_HINT_RE.search(text) else []
+    raw = [m.span() for m in _CODE_TOKEN_RE.finditer(text)] if _CODE_HINT_RE.search(text) else []
+    n_raw = len(raw)
     ri = 0
-    chunks: list[list[_Token]] = [[]]
+    low = text.translate(_APOSTROPHES).lower()
+    same_length = len(low) == len(text)
+    chunks = []
+    words: list[str | None] = []
+    opaque: list[bool] = []
+    spans: list[tuple[int, int]] = []
     prev_punct = True  # the text's first word starts a sentence
     caps = longer = 0
     for m in _TOKEN_RE.finditer(text):
-        tok = m.group(0)
-        c = tok[0]
-        if c.isalpha():
-            s = m.start()
-            while ri < len(raw) and raw[ri][1] <= s:
-                ri += 1
-            opaque = ri < len(raw) and raw[ri][0] <= s
-            if not opaque:
-                rest = tok[1:]
-                if rest != rest.lower():
-                    opaque = True
-                elif c.isupper() and not prev_punct:
-                    opaque = True
-            if len(tok) > 3:
+        kind = m.lastindex
+        if kind == 1:
+            s, e = m.span()
+            c = text[s]
+            if n_raw:
+                while ri < n_raw and raw[ri][1] <= s:
+                    ri += 1
+                hidden = ri < n_raw and raw[ri][0] <= s
+            else:
+                hidden = False
+            if not hidden:
+                rest = text[s + 1:e]
+                hidden = rest != rest.lower() or (not prev_punct and c.isupper())
+            if e - s > 3:
                 longer += 1
                 caps += c.isupper()
-            chunks[-1].append(_Token(s, m.end(), tok.translate(_APOSTROPHES).lower(), opaque))
+            words.append(low[s:e] if same_length else m.group(1).translate(_APOSTROPHES).lower())
+            opaque.append(hidden)
+            spans.append((s, e))
             prev_punct = False
-        elif c.isdigit():
-            chunks[-1].append(_Token(m.start(), m.end(), None, True))
+        elif kind == 2:
+            words.append(None)
+            opaque.append(True)
+            spans.append(m.span())
             prev_punct = False
         else:
-            if chunks[-1]:
-                chunks.append([])
-            prev_punct = c in _OPENERS
+            if words:
+                chunks.append((words, opaque, spans))
+                words, opaque, spans = [], [], []
+            prev_punct = m.group(3) in _OPENERS
+    if words:
+        chunks.append((words, opaque, spans))
     if longer >= 2 and caps >= 0.6 * longer:  # a title: its capitals say nothing about names
-        for chunk in chunks:
-            for t in chunk:
-                if text[t.start].isupper():
-                    t.opaque = True
-    return [c for c in chunks if c]
+        for _, op, sp in chunks:
+            for k, (s, _) in enumerate(sp):
+                if text[s].isupper():
+                    op[k] = True
+    return chunks
 
 
 @dataclass
@@ -902,9 +908,7 @@ class FluencyScorer:
         best_of = self._best
         found: list[SuspectPhrase] = []
         n_words = 0
-        for ci, chunk in enumerate(_chunks(text)):
-            words = [t.norm for t in chunk]
-            opaque = [t.opaque for t in chunk]
+        for ci, (words, opaque, spans) in enumerate(_chunks(text)):
             n = len(words)
             # history of position k: (prev1, prev2); a chunk after punctuation starts without context
             padded: list[str | None] = [None, "<s>" if ci == 0 else None, *words]
@@ -945,7 +949,7 @@ class FluencyScorer:
                             windows.clear()
                         windows[wkey] = hit
                     if hit is not None:
-                        found.append(self._phrase(text, chunk, i, j, tail, " ".join(hit[1]), hit[0]))
+                        found.append(self._phrase(text, spans, i, j, tail, " ".join(hit[1]), hit[0]))
         if not found:
             return FluencyEvidence(text, 0.0, (), n_words, self.lang)
         found.sort(key=lambda p: -p.log10_ratio)
@@ -962,14 +966,15 @@ class FluencyScorer:
         The gain is exact for a trigram model: the replaced words and the two after them change.
         Each following word adds at most ``cap`` (one odd trigram of jargon is no spun phrase);
         opaque following words add nothing."""
-        old_rep = sum(base[i:j])
+        old_rep = base[i] if j == i + 1 else sum(base[i:j])
         follow = words[j:tail]
         follow_base = base[j:tail]
         follow_op = opaque[j:tail]
         follow_max = 0.0
-        for b, o in zip(follow_base, follow_op, strict=True):
-            if not o:
-                follow_max += cap if -b > cap else -b
+        for k in range(tail - j):
+            if not follow_op[k]:
+                b = -follow_base[k]
+                follow_max += cap if b > cap else b
         if follow_max - old_rep < floor:
             return None  # no replacement can gain more than the window's own cost
         p2, p1 = padded[i], padded[i + 1]
@@ -977,24 +982,35 @@ class FluencyScorer:
         bar = floor
         missing = _MISSING
         own_max = -old_rep if -old_rep < cap else cap
+        first_h2 = p2 if p1 is not None else None
         for alt_words, penalty in alts:
             if own_max - penalty + follow_max < bar:
                 break  # this one and every costlier one cannot reach the bar
             # the replacement's own words, in the original history
-            rep = 0.0
-            h2, h1 = p2, p1
-            for a in alt_words:
-                key3 = (a, h1, h2 if h1 is not None else None)
-                v = memo_get(key3, missing)
-                if v is missing:
-                    v = lp(*key3)
-                if v is None:
-                    rep = None
-                    break
-                rep += v
-                h2, h1 = h1, a
-            if rep is None:
-                continue
+            if len(alt_words) == 1:
+                a = alt_words[0]
+                key3 = (a, p1, first_h2)
+                rep = memo_get(key3, missing)
+                if rep is missing:
+                    rep = lp(a, p1, first_h2)
+                if rep is None:
+                    continue
+                h2, h1 = p1, a
+            else:
+                rep = 0.0
+                h2, h1 = p2, p1
+                for a in alt_words:
+                    key3 = (a, h1, h2 if h1 is not None else None)
+                    v = memo_get(key3, missing)
+                    if v is missing:
+                        v = lp(*key3)
+                    if v is None:
+                        rep = None
+                        break
+                    rep += v
+                    h2, h1 = h1, a
+                if rep is None:
+                    continue
             gain = rep - old_rep
             gain = (cap if gain > cap else gain) - penalty
             if gain + follow_max < bar:
@@ -1014,14 +1030,15 @@ class FluencyScorer:
         return best
 
     @staticmethod
-    def _phrase(text: str, chunk: list[_Token], i: int, j: int, tail: int, alt: str, delta: float) -> SuspectPhrase:
-        start, end = chunk[i].start, chunk[tail - 1].end
-        replaced = text[chunk[i].start:chunk[j - 1].end]
+    def _phrase(text: str, spans: list[tuple[int, int]], i: int, j: int, tail: int, alt: str,
+                delta: float) -> SuspectPhrase:
+        start, end = spans[i][0], spans[tail - 1][1]
+        replaced = text[start:spans[j - 1][1]]
         phrase = text[start:end]
         replacement = alt
         if replaced[:1].isupper():
             replacement = alt[:1].upper() + alt[1:]
-        usual = replacement + text[chunk[j - 1].end:end]
+        usual = replacement + text[spans[j - 1][1]:end]
         return SuspectPhrase(start, end, phrase, usual, replaced, replacement, round(delta, 3))
 
 
