@@ -196,6 +196,8 @@ class LanguageResources(Protocol):
     memo: dict[tuple[str, str | None, str | None], float | None]
     #: first word -> the longest replaceable phrase starting with it (absent: 1)
     phrase_len: dict[str, int]
+    #: padded phrases ("chinese language"): tried even where their first word is capitalized
+    pads: frozenset[str]
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
         """log10 P(word | prev2 prev1); ``None`` when the word is unknown. A ``None`` history word
@@ -614,6 +616,7 @@ class EnglishResources:
         self.logprob = self.lm.logprob  # type: ignore[method-assign]  # the hot path, without a call layer
         self.memo = self.lm._memo
         self.phrase_len = self._phrase_len
+        self.pads = frozenset(k for k, alts in self._synonyms.items() if alts and alts[0][1] == KIND_PAD)
         self._unigram: dict[str, float] = {}
 
     def logprob(self, word: str, prev1: str | None, prev2: str | None) -> float | None:
@@ -779,9 +782,10 @@ _CODE_TOKEN_RE = re.compile(r"(?<!\S)\S*(?:[/\\_=*+<>{}\[\]@#$%^&|~]|[^\W\d_]\.[
 _OPENERS = frozenset(".!?:;“\"‘(«—–")  # after these a capital letter starts a sentence (or a quote)
 
 
-def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[int, int]]]]:
+def _chunks(text: str) -> list[tuple[list[str | None], list[int], list[tuple[int, int]]]]:
     """Word runs of ``text`` between punctuation: per run its words (lower case; None for a
-    number), whether each is opaque, and their character spans.
+    number), whether each is opaque (0 no, 1 a capitalized word, 2 code or a number), and their
+    character spans.
 
     Opaque words (kept as context, never replaced and never counted as evidence): words with a
     capital letter inside ("TikTok", "MODE") or a capital initial anywhere but at the start of a
@@ -794,7 +798,7 @@ def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[in
     same_length = len(low) == len(text)
     chunks = []
     words: list[str | None] = []
-    opaque: list[bool] = []
+    opaque: list[int] = []
     spans: list[tuple[int, int]] = []
     prev_punct = True  # the text's first word starts a sentence
     caps = longer = 0
@@ -803,15 +807,18 @@ def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[in
         if kind == 1:
             s, e = m.span()
             c = text[s]
+            hidden = 0
             if n_raw:
                 while ri < n_raw and raw[ri][1] <= s:
                     ri += 1
-                hidden = ri < n_raw and raw[ri][0] <= s
-            else:
-                hidden = False
+                if ri < n_raw and raw[ri][0] <= s:
+                    hidden = 2
             if not hidden:
                 rest = text[s + 1:e]
-                hidden = rest != rest.lower() or (not prev_punct and c.isupper())
+                if rest != rest.lower():
+                    hidden = 2
+                elif not prev_punct and c.isupper():
+                    hidden = 1
             if e - s > 3:
                 longer += 1
                 caps += c.isupper()
@@ -821,7 +828,7 @@ def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[in
             prev_punct = False
         elif kind == 2:
             words.append(None)
-            opaque.append(True)
+            opaque.append(2)
             spans.append(m.span())
             prev_punct = False
         else:
@@ -834,8 +841,8 @@ def _chunks(text: str) -> list[tuple[list[str | None], list[bool], list[tuple[in
     if longer >= 2 and caps >= 0.6 * longer:  # a title: its capitals say nothing about names
         for _, op, sp in chunks:
             for k, (s, _) in enumerate(sp):
-                if text[s].isupper():
-                    op[k] = True
+                if text[s].isupper() and not op[k]:
+                    op[k] = 1
     return chunks
 
 
@@ -903,6 +910,7 @@ class FluencyScorer:
         memo = res.memo
         memo_get = memo.get
         phrase_len = res.phrase_len
+        pads = res.pads
         prepared = self._prepared
         windows = self._windows
         best_of = self._best
@@ -928,11 +936,18 @@ class FluencyScorer:
                     base.append(v)
                     n_words += not opaque[k]
             for i, w in enumerate(words):
-                if w is None or opaque[i] or base[i] == 0.0:
+                if w is None or base[i] == 0.0:
                     continue
-                for span in range(1, min(phrase_len.get(w, 1), n - i) + 1):
+                first_span = 1
+                if opaque[i]:
+                    # a capitalized word is a name, but "Chinese language" is still the spinner's pad
+                    if opaque[i] == 2 or i + 1 >= n or opaque[i + 1] or words[i + 1] is None \
+                            or f"{w} {words[i + 1]}" not in pads:
+                        continue
+                    first_span = 2
+                for span in range(first_span, min(phrase_len.get(w, 1), n - i) + 1):
                     j = i + span
-                    if span > 1 and (None in words[i:j] or True in opaque[i:j] or 0.0 in base[i:j]):
+                    if span > 1 and (None in words[i:j] or any(opaque[i + 1:j]) or 0.0 in base[i:j]):
                         break
                     key = w if span == 1 else " ".join(words[i:j])  # type: ignore[arg-type]
                     alts = prepared.get(key)
