@@ -26,7 +26,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.fluency import (  # noqa: E402
+from pipeline.fluency import (
     FluencyConfig,
     FluencyEvidence,
     FluencyScorer,
@@ -43,7 +42,7 @@ from pipeline.fluency import (  # noqa: E402
     document_fluency,
     page_fails,
 )
-from tests.fixtures import english_text as et  # noqa: E402
+from tests.fixtures import english_text as et
 
 CLEAN_FP = 0.02
 CLEAN_SOURCES = ("seeds", "man", "debref", "help")
