@@ -106,6 +106,7 @@ def evaluate(rows: Rows, t: FluencyThresholds, split: str | None) -> dict:
     pages = by_page(rows, split)
     spun_pages, clean_pages = {}, {}
     tp2 = fp2 = unspun_flagged = unspun = 0
+    fp2_by_source: dict[str, int] = defaultdict(int)
     for (source, doc), items in pages.items():
         if source not in ("spun", *CLEAN_SOURCES):
             continue
@@ -120,6 +121,7 @@ def evaluate(rows: Rows, t: FluencyThresholds, split: str | None) -> dict:
                 unspun_flagged += bool(not s.spun and reason)
             else:
                 fp2 += reason is not None
+                fp2_by_source[source] += reason is not None
     eligible = [v for v in clean_pages.values() if v["n_spun"] >= t.page_min_spun]
     out["pages"] = {
         "page_share": t.page_share, "page_min_spun": t.page_min_spun, "spun": spun_pages,
@@ -132,6 +134,8 @@ def evaluate(rows: Rows, t: FluencyThresholds, split: str | None) -> dict:
     }
     out["two_level"] = {"relaxed": t.relaxed, "spun_flagged": round(tp2 / max(1, len(pos)), 4),
                         "clean_flagged": round(fp2 / max(1, len(neg)), 4),
+                        "clean_flagged_by_source": {src: round(fp2_by_source[src] / max(1, n), 4) for src, n in
+                                                    out["clean_sentences_by_source"].items()},
                         "unspun_sentences_of_spun_pages_flagged": f"{unspun_flagged}/{unspun}"}
     out["curve"] = curve(rows, split)
     out["point_at_2pct"] = point_at(rows, split, CLEAN_FP)
@@ -263,7 +267,7 @@ def main() -> int:
               f"clean page {p['clean_most_spun_sentences']}")
         t2 = r["two_level"]
         print(f"   two-level (failing pages at {t.relaxed:.2f}): spun flagged {t2['spun_flagged']:.1%}, clean flagged "
-              f"{t2['clean_flagged']:.2%}; unspun sentences of the spun pages flagged "
+              f"{t2['clean_flagged']:.2%} {t2['clean_flagged_by_source']}; unspun sentences of the spun pages flagged "
               f"{t2['unspun_sentences_of_spun_pages_flagged']}")
         print("   curve (threshold: spun / clean [seeds man debref help]): " + "; ".join(
             f"{c['threshold']:.2f}: {c['spun']:.2f} / {c['clean']:.3f} [{c['seeds']:.3f} {c['man']:.3f} "

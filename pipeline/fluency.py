@@ -120,8 +120,10 @@ class FluencyThresholds:
     page are not a spun page). ``relaxed``: on a failing page, sentences are judged at this lower
     threshold — a spinner rewrites whole pages, so weaker evidence counts where strong evidence is
     already common. ``page_pattern_cap``: one substitution makes at most that many sentences of a
-    page count (0: no cap; see :func:`document_fluency`). Chosen on the dev split
-    (benchmarks/eval_fluency.py).
+    page count (0: no cap; see :func:`document_fluency`). ``term_repeats``: on a page that does not
+    fail, a substitution found in that many distinct sentences of the page or more is the page's
+    own term ("dimension line" all over a drawing manual), not evidence (0: off). Chosen on the dev
+    split (benchmarks/eval_fluency.py).
     """
 
     sentence: float = 2.23
@@ -130,6 +132,7 @@ class FluencyThresholds:
     min_words: int = 4
     page_min_spun: int = 4
     page_pattern_cap: int = 2
+    term_repeats: int = 3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.relaxed <= self.sentence <= 50.0:
@@ -137,6 +140,8 @@ class FluencyThresholds:
                                      "need 0 < relaxed <= sentence <= 50")
         if not 0.0 < self.page_share <= 1.0:
             raise ConfigurationError(f"[fluency] page_share = {self.page_share!r}: must be in (0, 1]")
+        if not 0 <= self.term_repeats <= 1000:
+            raise ConfigurationError(f"[fluency] term_repeats = {self.term_repeats!r}: must be between 0 and 1000")
         if not 0 <= self.page_pattern_cap <= 1000:
             raise ConfigurationError(f"[fluency] page_pattern_cap = {self.page_pattern_cap!r}: must be between 0 and 1000")
         if not 1 <= self.page_min_spun <= 1000:
@@ -1130,11 +1135,34 @@ def decide_document(evidence: Sequence[FluencyEvidence], thresholds: FluencyThre
     ``sentence``. Returns the page aggregate and one reason (or None) per sentence."""
     t = thresholds or FluencyThresholds()
     doc = document_fluency(evidence, t.sentence, t.min_words, t.page_pattern_cap)
-    level = t.relaxed if page_fails(doc, t) else t.sentence
-    reasons = [decide(e, level) if e.n_words >= t.min_words or e.score >= t.sentence else None for e in evidence]
+    if page_fails(doc, t):
+        level, judged = t.relaxed, list(evidence)
+    else:
+        level, judged = t.sentence, _without_page_terms(evidence, t.term_repeats, t.relaxed)
+    reasons = [decide(e, level) if e.n_words >= t.min_words or e.score >= t.sentence else None for e in judged]
     if len(reasons) != len(evidence):
         raise AssertionError("fluency: one decision per sentence")
     return doc, reasons
+
+
+def _without_page_terms(evidence: Sequence[FluencyEvidence], repeats: int, level: float) -> list[FluencyEvidence]:
+    """The evidence without the substitutions found (at ``level``) in ``repeats`` or more distinct
+    sentences of the page; the others unchanged."""
+    if repeats <= 0:
+        return list(evidence)
+    counts: dict[tuple[str, str], int] = {}
+    for e in {e.text: e for e in evidence}.values():
+        for k in {(p.replaced.lower(), p.replacement.lower()) for p in e.phrases if p.log10_ratio >= level}:
+            counts[k] = counts.get(k, 0) + 1
+    terms = {k for k, n in counts.items() if n >= repeats}
+    if not terms:
+        return list(evidence)
+    out = []
+    for e in evidence:
+        kept = tuple(p for p in e.phrases if (p.replaced.lower(), p.replacement.lower()) not in terms)
+        out.append(e if len(kept) == len(e.phrases) else
+                   FluencyEvidence(e.text, kept[0].log10_ratio if kept else 0.0, kept, e.n_words, e.lang))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
