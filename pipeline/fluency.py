@@ -985,27 +985,28 @@ class FluencyScorer:
 
         The gain is exact for a trigram model: the replaced words and the two after them change.
         Each following word adds at most ``cap`` (one odd trigram of jargon is no spun phrase);
-        opaque following words add nothing."""
+        opaque following words add nothing. The replacements' own words are scored first and the
+        following words only for those that can still win, best first (the search stays exact)."""
         old_rep = base[i] if j == i + 1 else sum(base[i:j])
         follow = words[j:tail]
         follow_base = base[j:tail]
         follow_op = opaque[j:tail]
-        follow_max = 0.0
-        for k in range(tail - j):
-            if not follow_op[k]:
-                b = -follow_base[k]
-                follow_max += cap if b > cap else b  # noqa: FURB136 (the hot loop: no call)
+        n_follow = tail - j
+        room = [0.0] * (n_follow + 1)  # room[k]: the most the following words from k on can add
+        for k in range(n_follow - 1, -1, -1):
+            b = 0.0 if follow_op[k] or follow[k] is None else -follow_base[k]
+            room[k] = room[k + 1] + (cap if b > cap else b)  # noqa: FURB136 (the hot loop: no call)
+        follow_max = room[0]
         if follow_max - old_rep < floor:
             return None  # no replacement can gain more than the window's own cost
         p2, p1 = padded[i], padded[i + 1]
-        best = None
-        bar = floor
         missing = _MISSING
         own_max = -old_rep if -old_rep < cap else cap  # noqa: FURB136
         first_h2 = p2 if p1 is not None else None
+        scored = []
         for alt_words, penalty in alts:
-            if own_max - penalty + follow_max < bar:
-                break  # this one and every costlier one cannot reach the bar
+            if own_max - penalty + follow_max < floor:
+                break  # this one and every costlier one cannot reach the floor
             # the replacement's own words, in the original history
             if len(alt_words) == 1:
                 a = alt_words[0]
@@ -1033,10 +1034,23 @@ class FluencyScorer:
                     continue
             gain = rep - old_rep
             gain = (cap if gain > cap else gain) - penalty  # noqa: FURB136
+            if gain + follow_max >= floor:
+                scored.append((gain, alt_words, h1, h2))
+        if not scored:
+            return None
+        if len(scored) > 1:
+            scored.sort(key=lambda x: -x[0])
+        best = None
+        bar = floor
+        for gain, alt_words, h1, h2 in scored:
             if gain + follow_max < bar:
-                continue  # exact: even a perfect fit of the following words would not do
-            for k, tok in enumerate(follow):
+                break  # sorted: no later one can reach the bar either
+            for k in range(n_follow):
+                tok = follow[k]
                 if tok is not None and not follow_op[k]:
+                    if gain + room[k] < bar:
+                        gain = -99.0
+                        break
                     key3 = (tok, h1, h2 if h1 is not None else None)
                     v = memo_get(key3, missing)
                     if v is missing:
