@@ -167,7 +167,7 @@ def test_page_counts_distinct_sentences_and_caps_one_substitution(scorer):
     # on a page that does not fail, a substitution in three or more of its sentences is the page's term
     page, reasons = decide_document(evs, THRESHOLDS)
     assert page == capped and reasons == [None] * len(evs)
-    alone, reasons = decide_document(evs[:2], THRESHOLDS)
+    _, reasons = decide_document(evs[:2], THRESHOLDS)
     assert all(r is not None and "— usual: ‘likely be important’" in r for r in reasons), reasons
 
 
