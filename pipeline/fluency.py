@@ -8,7 +8,12 @@ synonym would make the words around it far more usual, and by how much.
 
 * **Candidates** come from a thesaurus (English: WordNet 3.0, every sense of every part of speech,
   because the spinner ignores the sense too), inflected like the word they replace ("companies" →
-  "businesses"), the most frequent few per word.
+  "businesses"), the most frequent few per word; multi-word entries both ways ("take away" →
+  "remove", "brand new" → "new"); a language name padded with "language" ("Chinese language
+  firm" → "Chinese firm"); and :data:`PARAPHRASES`, the function words and fixed phrases a
+  thesaurus lacks ("in accordance with" → "according to", "could possibly be" → "could be").
+* **Opaque words** (names, UI labels, code, numbers) are context for the model but never
+  replaced and never counted as evidence.
 * **Evidence** is the change in the sentence's log-probability under an n-gram language model
   (English: CMU's en-us trigram model, shipped in ``pocketsphinx``) when the word is replaced: in a
   trigram model only the word and the two after it change, so that is exact and cheap. A phrase is
@@ -16,7 +21,9 @@ synonym would make the words around it far more usual, and by how much.
 * **Score and decide apart**: :meth:`FluencyScorer.score` returns :class:`FluencyEvidence` (the
   phrases with offsets, the usual form, the log10 ratio; the sentence score); :func:`decide`
   applies a threshold and writes the reason a reviewer sees ("‘keep of execution’ — usual: ‘stay
-  of execution’"); :func:`document_fluency` aggregates a page. A threshold change never rescores.
+  of execution’"); :func:`document_fluency` aggregates a page and :func:`decide_document` makes
+  the two-level decision (a failing page is judged at a relaxed threshold; elsewhere a page's own
+  repeated term is not evidence). A threshold change never rescores.
 
 Resources sit behind :class:`LanguageResources` (a tokenizer-free word LM and a thesaurus), one
 registry entry per language, loaded once per process. A missing resource raises
@@ -75,7 +82,11 @@ class FluencyConfig:
     similar adjectives: "identical" → "same"). ``prior_weight``: how much of a candidate's higher
     unigram frequency is taken off its gain (a common word fits anywhere; without it "traverse" →
     "deny" looks like evidence). ``token_cap``: the most one word's probability change may add
-    (one odd trigram of jargon is not a spun phrase).
+    (one odd trigram of jargon is not a spun phrase). ``related_penalty``: what a hypernym or
+    similar adjective pays on top (it is not a synonym); ``paraphrase_penalty``: what a
+    :data:`PARAPHRASES` entry or a pad pays; ``length_penalty``: what each word more in the
+    replacement than in the replaced phrase pays (a spinner lengthens; "increasingly" → "more and
+    more" is no repair). All in log10 units; chosen on the dev split (benchmarks/eval_fluency.py).
     """
 
     wordnet_dir: str | None = None
