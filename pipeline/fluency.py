@@ -86,7 +86,9 @@ class FluencyConfig:
     similar adjective pays on top (it is not a synonym); ``paraphrase_penalty``: what a
     :data:`PARAPHRASES` entry or a pad pays; ``length_penalty``: what each word more in the
     replacement than in the replaced phrase pays (a spinner lengthens; "increasingly" → "more and
-    more" is no repair). All in log10 units; chosen on the dev split (benchmarks/eval_fluency.py).
+    more" is no repair). All in log10 units. ``max_candidates`` and ``related_penalty`` were chosen
+    on the dev split (a small grid; ``paraphrase_penalty`` 1.0 measured worse there), the others are
+    set by hand.
     """
 
     wordnet_dir: str | None = None
