@@ -2,18 +2,21 @@
 
 Spun: the hand-labelled sentences of the two synonym-spun demo pages (tests/data/spin_labels.json).
 Clean: body sentences of the clean demo pages 000 and 004, the English man pages of the man-page
-corpus (tests/fixtures/bilingual.py) and the English Debian Reference (debian-reference-en, HTML
-chapters without their <pre> blocks). Each document is in the dev split (tuning) or the held-out
-split (reported; not looked at while tuning): seed 001 and 000 dev, 003 and 004 held out, man pages
-and Debian Reference chapters by a hash of their file name (tests/fixtures/english_text.py).
+corpus (tests/fixtures/bilingual.py), the English Debian Reference (debian-reference-en, HTML
+chapters without their <pre> blocks) and the English LibreOffice help (libreoffice-help-en-us, page
+bodies without <pre> blocks). Each document is in the dev split (tuning) or the held-out split
+(reported; not looked at while tuning): seed 001 and 000 dev, 003 and 004 held out, man pages,
+Debian Reference chapters and help pages by a hash of their name (tests/fixtures/english_text.py).
+With --synthetic, our own spinner's text (tests/fixtures/spinner.py; dev only) is reported too.
 
-Prints, per split and for everything: the trade-off curve (sentence threshold -> share of spun
-sentences flagged, share of clean sentences flagged), the point at <= 2% clean flagged, the
-page-level shares (every spun page must fail, no clean page may) and the two-level decision
-(sentences of a failing page are judged at the relaxed threshold); then speed (sentences/s on one
-core, resources loaded) and the resource load time in a fresh process.
+Prints, per split and for everything: the sentence-level figures at the chosen threshold (spun
+sentences flagged; clean sentences flagged, pooled and by source), the trade-off curve, the pages
+(every spun page must fail, no clean page may; margins) and the two-level decision of
+pipeline.fluency.decide_document (sentences of a failing page judged at the relaxed threshold;
+clean flagged = what the decision flags on clean pages); then speed (distinct sentences per CPU
+second, resources loaded) and the resource load time in a fresh process.
 
-    python benchmarks/eval_fluency.py [--man-corpus DIR] [--json OUT.json] [--tune]
+    python benchmarks/eval_fluency.py [--man-corpus DIR] [--json OUT.json] [--synthetic] [--pick]
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -31,119 +33,167 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.fluency import FluencyConfig, FluencyEvidence, FluencyScorer, FluencyThresholds, document_fluency
+from pipeline.fluency import (
+    FluencyConfig,
+    FluencyEvidence,
+    FluencyScorer,
+    FluencyThresholds,
+    decide_document,
+    document_fluency,
+    page_fails,
+)
 from tests.fixtures import english_text as et
 
 CLEAN_FP = 0.02
+CLEAN_SOURCES = ("seeds", "man", "debref", "help")
+Rows = list[tuple[et.Sentence, FluencyEvidence]]
 
 
-def load(man_corpus: Path | None) -> list[et.Sentence]:
-    """Every evaluation sentence (spun pages with their labels, clean seeds, man pages, Debian Reference)."""
+def load(man_corpus: Path | None, synthetic: bool) -> list[et.Sentence]:
+    """Every evaluation sentence (spun pages with their labels, clean seeds, man pages, Debian
+    Reference, LibreOffice help; with ``synthetic`` our spinner's dev-only text)."""
     if man_corpus is None:
         man_corpus = Path(tempfile.mkdtemp(prefix="tqa-man-")) / "corpus"
     et.build_man_corpus(man_corpus)
-    return et.spun_sentences() + et.seed_sentences() + et.man_sentences(man_corpus) + et.debref_sentences()
+    out = (et.spun_sentences() + et.seed_sentences() + et.man_sentences(man_corpus) + et.debref_sentences()
+           + et.help_sentences())
+    return out + (et.synthetic_sentences() if synthetic else [])
 
 
-def rates(scores_pos: list[float], scores_neg: list[float], thr: float) -> tuple[float, float]:
-    tp = sum(s >= thr for s in scores_pos) / max(1, len(scores_pos))
-    fp = sum(s >= thr for s in scores_neg) / max(1, len(scores_neg))
-    return tp, fp
+def rate(scores: list[float], thr: float) -> float:
+    return sum(s >= thr for s in scores) / max(1, len(scores))
 
 
-def point_at(scores_pos: list[float], scores_neg: list[float], max_fp: float) -> float:
-    """The lowest threshold (among the scores) whose clean share flagged is <= max_fp."""
-    best = None
-    for thr in sorted(set(scores_pos + scores_neg + [0.0]), reverse=True):
-        if thr <= 0:
-            break
-        if rates(scores_pos, scores_neg, thr)[1] <= max_fp:
-            best = thr
-        else:
-            break
-    return best if best is not None else float("inf")
+def in_split(s: et.Sentence, split: str | None) -> bool:
+    return split is None or s.split == split
 
 
-def split_of(rows: list[tuple[et.Sentence, FluencyEvidence]], split: str | None):
-    pos = [e.score for s, e in rows if s.spun and split in (None, s.split)]
-    neg = [e.score for s, e in rows if s.source != "spun" and split in (None, s.split)]
-    return pos, neg
+def spun_scores(rows: Rows, split: str | None, source: str = "spun") -> list[float]:
+    return [e.score for s, e in rows if s.source == source and s.spun and in_split(s, split)]
 
 
-def page_shares(rows, thr: float, split: str | None) -> dict[tuple[str, str], tuple[float, int]]:
-    by_doc: dict[tuple[str, str], list[FluencyEvidence]] = defaultdict(list)
+def clean_scores(rows: Rows, split: str | None, sources: tuple[str, ...] = CLEAN_SOURCES) -> list[float]:
+    return [e.score for s, e in rows if s.source in sources and in_split(s, split)]
+
+
+def point_at(rows: Rows, split: str | None, max_fp: float) -> float:
+    """The lowest threshold (a multiple of 0.01) whose pooled clean share flagged is <= max_fp."""
+    neg = clean_scores(rows, split)
+    for k in range(100, 2000):
+        if rate(neg, k / 100) <= max_fp:
+            return k / 100
+    return float("inf")
+
+
+def by_page(rows: Rows, split: str | None) -> dict[tuple[str, str], list[tuple[et.Sentence, FluencyEvidence]]]:
+    pages: dict[tuple[str, str], list] = defaultdict(list)
     for s, e in rows:
-        if split in (None, s.split):
-            by_doc[(s.source, s.doc)].append(e)
-    out = {}
-    for key, evs in by_doc.items():
-        d = document_fluency(evs, thr)
-        out[key] = (d.share, d.n_scored)
+        if in_split(s, split):
+            pages[(s.source, s.doc)].append((s, e))
+    return pages
+
+
+def evaluate(rows: Rows, t: FluencyThresholds, split: str | None) -> dict:
+    """Sentence-level, page-level and two-level figures of one split (None: all)."""
+    pos, neg = spun_scores(rows, split), clean_scores(rows, split)
+    out: dict = {
+        "spun_sentences": len(pos), "clean_sentences": len(neg), "threshold": t.sentence,
+        "spun_flagged": round(rate(pos, t.sentence), 4), "clean_flagged": round(rate(neg, t.sentence), 4),
+        "clean_flagged_by_source": {src: round(rate(clean_scores(rows, split, (src,)), t.sentence), 4)
+                                    for src in CLEAN_SOURCES},
+        "clean_sentences_by_source": {src: len(clean_scores(rows, split, (src,))) for src in CLEAN_SOURCES},
+    }
+    pages = by_page(rows, split)
+    spun_pages, clean_pages = {}, {}
+    tp2 = fp2 = unspun_flagged = unspun = 0
+    fp2_by_source: dict[str, int] = defaultdict(int)
+    for (source, doc), items in pages.items():
+        if source not in ("spun", *CLEAN_SOURCES):
+            continue
+        page, reasons = decide_document([e for _, e in items], t)
+        fails = page_fails(page, t)
+        entry = {"share": round(page.share, 4), "n_spun": page.n_spun, "n_scored": page.n_scored, "fails": fails}
+        (spun_pages if source == "spun" else clean_pages)[f"{source}:{doc}"] = entry
+        for (s, _), reason in zip(items, reasons, strict=True):
+            if source == "spun":
+                tp2 += bool(s.spun and reason)
+                unspun += not s.spun
+                unspun_flagged += bool(not s.spun and reason)
+            else:
+                fp2 += reason is not None
+                fp2_by_source[source] += reason is not None
+    eligible = [v for v in clean_pages.values() if v["n_spun"] >= t.page_min_spun]
+    out["pages"] = {
+        "page_share": t.page_share, "page_min_spun": t.page_min_spun, "spun": spun_pages,
+        "spun_failing": sum(v["fails"] for v in spun_pages.values()),
+        "spun_lowest_share": min((v["share"] for v in spun_pages.values()), default=None),
+        "clean_pages": len(clean_pages), "clean_failing": sorted(k for k, v in clean_pages.items() if v["fails"]),
+        "clean_highest_share": max((v["share"] for v in clean_pages.values()), default=None),
+        "clean_highest_share_with_min_spun": max((v["share"] for v in eligible), default=0.0),
+        "clean_most_spun_sentences": max((v["n_spun"] for v in clean_pages.values()), default=0),
+    }
+    out["two_level"] = {"relaxed": t.relaxed, "spun_flagged": round(tp2 / max(1, len(pos)), 4),
+                        "clean_flagged": round(fp2 / max(1, len(neg)), 4),
+                        "clean_flagged_by_source": {src: round(fp2_by_source[src] / max(1, n), 4) for src, n in
+                                                    out["clean_sentences_by_source"].items()},
+                        "unspun_sentences_of_spun_pages_flagged": f"{unspun_flagged}/{unspun}"}
+    out["curve"] = curve(rows, split)
+    out["point_at_2pct"] = point_at(rows, split, CLEAN_FP)
+    out["spun_flagged_at_own_point"] = round(rate(pos, out["point_at_2pct"]), 4)
     return out
 
 
-def evaluate(rows, thr: float, relaxed: float, page_share: float, split: str | None) -> dict:
-    pos, neg = split_of(rows, split)
-    tp, fp = rates(pos, neg, thr)
-    pages = page_shares(rows, thr, split)
-    spun_pages = {k: v for k, v in pages.items() if k[0] == "spun"}
-    clean_pages = {k: v for k, v in pages.items() if k[0] != "spun"}
-    failing = {k for k, (share, _) in pages.items() if share >= page_share}
-    # two-level: sentences of a failing page at the relaxed threshold, the others at thr
-    tp2 = fp2 = 0
-    for s, e in rows:
-        if split not in (None, s.split):
-            continue
-        t = relaxed if (s.source, s.doc) in failing else thr
-        flagged = e.score >= t
-        if s.spun:
-            tp2 += flagged
-        elif s.source != "spun":
-            fp2 += flagged
-    spun_clean = [(s, e) for s, e in rows if s.source == "spun" and not s.spun and split in (None, s.split)]
-    return {
-        "spun_sentences": len(pos), "clean_sentences": len(neg),
-        "threshold": thr, "spun_flagged": round(tp, 4), "clean_flagged": round(fp, 4),
-        "clean_flagged_by_source": {src: round(rates([], [e.score for s, e in rows if s.source == src
-                                                           and split in (None, s.split)], thr)[1], 4)
-                                    for src in ("seeds", "man", "debref")},
-        "pages": {"spun_min_share": round(min((v[0] for v in spun_pages.values()), default=0), 4),
-                  "clean_max_share": round(max((v[0] for v in clean_pages.values()), default=0), 4),
-                  "clean_pages": len(clean_pages), "page_share": page_share,
-                  "spun_pages_failing": sum(k in failing for k in spun_pages),
-                  "clean_pages_failing": sorted(f"{k[0]}:{k[1]}" for k in clean_pages if k in failing)},
-        "two_level": {"relaxed_threshold": relaxed, "spun_flagged": round(tp2 / max(1, len(pos)), 4),
-                      "clean_flagged": round(fp2 / max(1, len(neg)), 4),
-                      "unspun_sentences_of_spun_pages_flagged":
-                          f"{sum(e.score >= (relaxed if (s.source, s.doc) in failing else thr) for s, e in spun_clean)}"
-                          f"/{len(spun_clean)}"},
-    }
-
-
-def curve(rows, split: str | None) -> list[tuple[float, float, float]]:
-    pos, neg = split_of(rows, split)
+def curve(rows: Rows, split: str | None) -> list[dict]:
+    """Threshold -> spun flagged, clean flagged (pooled and by source)."""
+    pos, neg = spun_scores(rows, split), clean_scores(rows, split)
     out = []
-    for thr in [x / 4 for x in range(4, 33)]:
-        tp, fp = rates(pos, neg, thr)
-        out.append((thr, round(tp, 4), round(fp, 4)))
+    for k in range(6, 17):
+        thr = k / 4
+        point = {"threshold": thr, "spun": round(rate(pos, thr), 4), "clean": round(rate(neg, thr), 4)}
+        point.update({src: round(rate(clean_scores(rows, split, (src,)), thr), 4) for src in CLEAN_SOURCES})
+        out.append(point)
+    return out
+
+
+def synthetic_figures(rows: Rows, t: FluencyThresholds) -> dict:
+    """Our spinner's dev-only text: sentences flagged at the sentence and relaxed thresholds, its
+    pages' shares, and the clean Handbook sentences flagged."""
+    out = {}
+    for kind in ("news", "hb"):
+        scores = [e.score for s, e in rows if s.source == "synthetic" and s.spun and f"-{kind}-" in s.doc]
+        docs = defaultdict(list)
+        for s, e in rows:
+            if s.source == "synthetic" and f"-{kind}-" in s.doc:
+                docs[s.doc].append(e)
+        shares = [document_fluency(evs, t.sentence, t.min_words).share for evs in docs.values()]
+        out[kind] = {"spun_sentences": len(scores), "flagged_at_sentence": round(rate(scores, t.sentence), 4),
+                     "flagged_at_relaxed": round(rate(scores, t.relaxed), 4),
+                     "pages": len(shares), "lowest_page_share": round(min(shares, default=0.0), 4)}
+    hb = [e.score for s, e in rows if s.source == "handbook"]
+    out["handbook_clean_flagged"] = round(rate(hb, t.sentence), 4)
+    out["handbook_clean_sentences"] = len(hb)
     return out
 
 
 def speed(texts: list[str], cfg: FluencyConfig) -> dict:
-    """Sentences per CPU second of a fresh scorer (resources already loaded in this process), distinct sentences."""
-    scorer = FluencyScorer(cfg=cfg)
-    scorer.score(["warm up"])  # resources loaded before timing
+    """Distinct sentences per CPU second of a fresh scorer in a process whose resources are loaded
+    but whose model memo is empty (nothing of these sentences seen before)."""
+    code = ("import json, sys, time; sys.path.insert(0, '.');"
+            "from pipeline.fluency import FluencyScorer, FluencyConfig, load_resources;"
+            "texts = json.load(sys.stdin); cfg = FluencyConfig(**json.loads(sys.argv[1]));"
+            "load_resources('en', cfg); s = FluencyScorer(cfg=cfg);"
+            "t = time.process_time(); s.score(texts); dt = time.process_time() - t;"
+            "t1 = time.process_time(); s.score(texts); dc = time.process_time() - t1;"
+            "print(json.dumps([dt, dc]))")
     distinct = list(dict.fromkeys(texts))
-    t0 = time.process_time()
-    scorer.score(distinct)
-    dt = time.process_time() - t0
-    t1 = time.process_time()
-    scorer.score(distinct)  # every one cached now
-    dt_cached = time.process_time() - t1
+    fields = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(fields)], input=json.dumps(distinct), cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    dt, dc = json.loads(proc.stdout)
     words = sum(len(t.split()) for t in distinct)
     return {"sentences": len(distinct), "words_per_sentence": round(words / len(distinct), 1),
-            "seconds": round(dt, 2), "sentences_per_s": round(len(distinct) / dt),
-            "cached_sentences_per_s": round(len(distinct) / max(dt_cached, 1e-9))}
+            "cpu_seconds": round(dt, 2), "sentences_per_cpu_s": round(len(distinct) / dt),
+            "cached_sentences_per_s": round(len(distinct) / max(dc, 1e-9))}
 
 
 def load_time() -> float:
@@ -157,20 +207,24 @@ def load_time() -> float:
     return round(best, 3)
 
 
-def tune(sentences: list[et.Sentence]) -> None:
-    """A small grid on the dev split only: recall at <= 2% clean flagged for each setting."""
-    dev = [s for s in sentences if s.split == "dev"]
-    base = FluencyConfig()
-    for prior in (0.0, 0.5, 0.7, 1.0):
-        for cap in (2.0, 3.0, 4.0, 99.0):
-            for rel in ("", "@&"):
-                cfg = replace(base, prior_weight=prior, token_cap=cap, relations=rel)
-                ev = FluencyScorer(cfg=cfg).score([s.text for s in dev])
-                rows = list(zip(dev, ev, strict=True))
-                pos, neg = split_of(rows, "dev")
-                thr = point_at(pos, neg, CLEAN_FP)
-                print(f"prior {prior:3.1f} cap {cap:4.1f} relations {rel or '-':2}  threshold {thr:5.2f}  "
-                      f"spun flagged {rates(pos, neg, thr)[0]:.3f}", flush=True)
+def pick_thresholds(rows: Rows) -> FluencyThresholds:
+    """The thresholds from the dev split only: ``sentence`` at <= 2% pooled clean flagged;
+    ``relaxed`` the lowest level whose dev clean share flagged stays <= 10% (what a clean sentence
+    risks on a page that fails); ``page_share`` halfway between the highest share of a clean dev
+    page (among pages with ``page_min_spun`` spun sentences or more) and the lowest share of the
+    dev spun pages (the real page 001 and our spinner's three spun versions of page 000)."""
+    base = FluencyThresholds()
+    sentence = point_at(rows, "dev", CLEAN_FP)
+    relaxed = point_at(rows, "dev", 0.10)
+    t = replace(base, sentence=sentence, relaxed=min(relaxed, sentence))
+    clean, spun = [], []
+    for (source, doc), items in by_page(rows, "dev").items():
+        d = document_fluency([e for _, e in items], t.sentence, t.min_words, t.page_pattern_cap)
+        if source in CLEAN_SOURCES and d.n_spun >= t.page_min_spun:
+            clean.append(d.share)
+        elif source == "spun" or (source == "synthetic" and "-news-" in doc):
+            spun.append(d.share)
+    return replace(t, page_share=round((max(clean, default=0.0) + min(spun)) / 2, 2))
 
 
 def main() -> int:
@@ -178,48 +232,50 @@ def main() -> int:
     ap.add_argument("--man-corpus", type=Path, default=None,
                     help="man-page corpus folder (built there when missing; default: a temp folder)")
     ap.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
-    ap.add_argument("--tune", action="store_true", help="run the dev-split grid instead")
-    ap.add_argument("--threshold", type=float, default=None,
-                    help="sentence threshold (default: the dev split's point at <= 2%% clean flagged)")
+    ap.add_argument("--synthetic", action="store_true", help="also score our spinner's dev-only text")
+    ap.add_argument("--pick", action="store_true",
+                    help="choose the thresholds on the dev split (needs --synthetic) instead of the defaults")
     args = ap.parse_args()
-    sentences = load(args.man_corpus)
-    if args.tune:
-        tune(sentences)
-        return 0
+    sentences = load(args.man_corpus, args.synthetic or args.pick)
     cfg = FluencyConfig()
     ev = FluencyScorer(cfg=cfg).score([s.text for s in sentences])
     rows = list(zip(sentences, ev, strict=True))
-    pos, neg = split_of(rows, "dev")
-    thr = args.threshold if args.threshold is not None else point_at(pos, neg, CLEAN_FP)
-    relaxed, page_share = FluencyThresholds().relaxed, FluencyThresholds().page_share
-    report: dict = {"config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if k.endswith("dir") is False},
-                    "threshold_from": "dev split" if args.threshold is None else "--threshold", "splits": {}}
+    t = pick_thresholds(rows) if args.pick else FluencyThresholds()
+    report: dict = {"config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if not k.endswith("dir")},
+                    "thresholds": {k: getattr(t, k) for k in t.__dataclass_fields__},
+                    "thresholds_from": "dev split (--pick)" if args.pick else "FluencyThresholds() defaults",
+                    "splits": {}}
     for name, split in (("dev", "dev"), ("heldout", "heldout"), ("all", None)):
-        r = evaluate(rows, thr, relaxed, page_share, split)
-        r["point_at_2pct"] = point_at(*split_of(rows, split), CLEAN_FP)
-        r["curve"] = curve(rows, split)
-        report["splits"][name] = r
-    report["speed"] = speed([s.text for s in sentences], cfg)
+        report["splits"][name] = evaluate(rows, t, split)
+    if args.synthetic or args.pick:
+        report["synthetic_dev"] = synthetic_figures(rows, t)
+    report["speed"] = speed([s.text for s in sentences if s.source != "synthetic"], cfg)
     report["load_seconds"] = load_time()
+    print(f"thresholds ({report['thresholds_from']}): {report['thresholds']}")
     for name, r in report["splits"].items():
-        print(f"== {name}: {r['spun_sentences']} spun, {r['clean_sentences']} clean sentences")
-        print(f"   at threshold {thr:.2f} (from the dev split): spun flagged {r['spun_flagged']:.1%}, "
-              f"clean flagged {r['clean_flagged']:.2%} {r['clean_flagged_by_source']}")
-        p = r["point_at_2pct"]
-        print(f"   this split's own point at <= 2% clean: threshold {p:.2f}, spun flagged "
-              f"{rates(*split_of(rows, None if name == 'all' else name), p)[0]:.1%}")
-        print(f"   pages at share >= {page_share:.0%}: spun pages failing {r['pages']['spun_pages_failing']} "
-              f"(lowest share {r['pages']['spun_min_share']:.0%}); clean pages failing "
-              f"{len(r['pages']['clean_pages_failing'])} of {r['pages']['clean_pages']} "
-              f"(highest share {r['pages']['clean_max_share']:.0%}) {r['pages']['clean_pages_failing']}")
+        print(f"== {name}: {r['spun_sentences']} spun, {r['clean_sentences']} clean sentences "
+              f"{r['clean_sentences_by_source']}")
+        print(f"   sentence level at {t.sentence:.2f}: spun flagged {r['spun_flagged']:.1%}, clean flagged "
+              f"{r['clean_flagged']:.2%} {r['clean_flagged_by_source']}")
+        print(f"   this split's own point at <= 2% clean: threshold {r['point_at_2pct']:.2f}, spun flagged "
+              f"{r['spun_flagged_at_own_point']:.1%}")
+        p = r["pages"]
+        print(f"   pages (fail at share >= {t.page_share:.0%} and >= {t.page_min_spun} spun): spun pages failing "
+              f"{p['spun_failing']} of {len(p['spun'])} {p['spun']}; clean pages failing {len(p['clean_failing'])} of "
+              f"{p['clean_pages']} {p['clean_failing'][:10]}; highest clean share {p['clean_highest_share']}, "
+              f"with >= {t.page_min_spun} spun {p['clean_highest_share_with_min_spun']}; most spun sentences on a "
+              f"clean page {p['clean_most_spun_sentences']}")
         t2 = r["two_level"]
-        print(f"   two-level (failing pages at {relaxed:.2f}): spun flagged {t2['spun_flagged']:.1%}, clean flagged "
-              f"{t2['clean_flagged']:.2%}; unspun sentences of the spun pages flagged "
+        print(f"   two-level (failing pages at {t.relaxed:.2f}): spun flagged {t2['spun_flagged']:.1%}, clean flagged "
+              f"{t2['clean_flagged']:.2%} {t2['clean_flagged_by_source']}; unspun sentences of the spun pages flagged "
               f"{t2['unspun_sentences_of_spun_pages_flagged']}")
-        print("   curve (threshold, spun flagged, clean flagged): "
-              + " ".join(f"{t:.2f}:{a:.2f}/{b:.3f}" for t, a, b in r["curve"]))
+        print("   curve (threshold: spun / clean [seeds man debref help]): " + "; ".join(
+            f"{c['threshold']:.2f}: {c['spun']:.2f} / {c['clean']:.3f} [{c['seeds']:.3f} {c['man']:.3f} "
+            f"{c['debref']:.3f} {c['help']:.3f}]" for c in r["curve"]))
+    if "synthetic_dev" in report:
+        print(f"== synthetic (dev only, our spinner): {report['synthetic_dev']}")
     sp = report["speed"]
-    print(f"== speed: {sp['sentences_per_s']:,} sentences/s on one core ({sp['sentences']} distinct sentences, "
+    print(f"== speed: {sp['sentences_per_cpu_s']:,} distinct sentences per CPU second ({sp['sentences']} sentences, "
           f"{sp['words_per_sentence']} words each; cached: {sp['cached_sentences_per_s']:,}/s); "
           f"load {report['load_seconds']:.2f} s")
     if args.json:
