@@ -1172,24 +1172,29 @@ def decide_document(evidence: Sequence[FluencyEvidence], thresholds: FluencyThre
     return doc, reasons
 
 
-def _without_page_terms(evidence: Sequence[FluencyEvidence], repeats: int, level: float) -> list[FluencyEvidence]:
-    """The evidence without the substitutions found (at ``level``) in ``repeats`` or more distinct
-    sentences of the page; the others unchanged."""
+def page_terms(evidence: Sequence[FluencyEvidence], repeats: int, level: float) -> set[tuple[str, str]]:
+    """The substitutions (replaced, replacement) found at ``level`` in ``repeats`` or more distinct
+    sentences of a page: the page's own terms, not evidence (empty when ``repeats`` is 0)."""
     if repeats <= 0:
-        return list(evidence)
+        return set()
     counts: dict[tuple[str, str], int] = {}
     for e in {e.text: e for e in evidence}.values():
         for k in {(p.replaced.lower(), p.replacement.lower()) for p in e.phrases if p.log10_ratio >= level}:
             counts[k] = counts.get(k, 0) + 1
-    terms = {k for k, n in counts.items() if n >= repeats}
-    if not terms:
-        return list(evidence)
-    out = []
-    for e in evidence:
-        kept = tuple(p for p in e.phrases if (p.replaced.lower(), p.replacement.lower()) not in terms)
-        out.append(e if len(kept) == len(e.phrases) else
-                   FluencyEvidence(e.text, kept[0].log10_ratio if kept else 0.0, kept, e.n_words, e.lang))
-    return out
+    return {k for k, n in counts.items() if n >= repeats}
+
+
+def without_terms(e: FluencyEvidence, terms: set[tuple[str, str]]) -> FluencyEvidence:
+    """``e`` without the phrases whose substitution is one of ``terms``."""
+    kept = tuple(p for p in e.phrases if (p.replaced.lower(), p.replacement.lower()) not in terms)
+    if len(kept) == len(e.phrases):
+        return e
+    return FluencyEvidence(e.text, kept[0].log10_ratio if kept else 0.0, kept, e.n_words, e.lang)
+
+
+def _without_page_terms(evidence: Sequence[FluencyEvidence], repeats: int, level: float) -> list[FluencyEvidence]:
+    terms = page_terms(evidence, repeats, level)
+    return [without_terms(e, terms) for e in evidence] if terms else list(evidence)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ SCORED_SCHEMA = {
     "backtranslation": pl.String, "bleu": pl.Float64, "chrf": pl.Float64, "ter": pl.Float64, "comet": pl.Float64,
     "fingerprint": pl.String, "evidence": pl.String}
 SEGMENTS_SCHEMA = {**SCORED_SCHEMA, "flags": pl.List(pl.String), "reasons": pl.List(pl.String),
-                   "highlights": HIGHLIGHT_TYPE}
+                   "detectors": pl.List(pl.String), "highlights": HIGHLIGHT_TYPE}
 
 SCORED_ARTICLES_SCHEMA = {
     "article_id": pl.String, "doc_path": pl.String, "original_path": pl.String, "original_article_id": pl.String,

@@ -63,9 +63,14 @@ def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dic
     return {key: by_name[key[0]].calibrate(values) for key, values in collected.items()}
 
 
+def article_summaries(segments: pl.DataFrame, flags_cfg: FlagsConfig) -> dict[str, dict[str, dict]]:
+    """What the summarizing detectors make of each article's evidence: article -> detector -> summary."""
+    rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
+    return _article_summaries(rows, flags_cfg)
+
+
 def _article_summaries(rows: list[tuple[str, dict | None]], flags_cfg: FlagsConfig
                        ) -> dict[str, dict[str, dict]]:
-    """What the summarizing detectors make of each article's evidence: article -> detector -> summary."""
     detectors = [d for d in DETECTORS if type(d).summarize is not Detector.summarize]
     collected: dict[tuple[str, str], list] = defaultdict(list)
     for article_id, ev in rows:
@@ -82,11 +87,14 @@ def _article_summaries(rows: list[tuple[str, dict | None]], flags_cfg: FlagsConf
 
 
 def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration: Mapping[tuple[str, str], dict],
-               pair: str, article: Mapping[str, dict] | None = None) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-    """Flags, reasons (one per flag) and highlights of one row from its evidence (``article``: the
-    summarizing detectors' view of the row's article)."""
+               pair: str, article: Mapping[str, dict] | None = None
+               ) -> tuple[list[str], list[str], list[str], list[dict[str, Any]]]:
+    """Flags, reasons and the detectors that raised them (one each per flag; several detectors of a
+    flag joined by "+"), and highlights, of one row from its evidence (``article``: the summarizing
+    detectors' view of the row's article)."""
     flags: list[str] = []
     reasons: list[str] = []
+    raised_by: list[str] = []
     highlights: list[dict[str, Any]] = []
     for det in DETECTORS:
         ev = evidence.get(det.name)
@@ -101,36 +109,34 @@ def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration:
         if det.flag in flags:
             i = flags.index(det.flag)
             reasons[i] = f"{reasons[i]}; {finding.reason}"
+            raised_by[i] = f"{raised_by[i]}+{det.name}"
         else:
             flags.append(det.flag)
             reasons.append(finding.reason)
+            raised_by.append(det.name)
         highlights += [{"start": h.start, "end": h.end, "flag": det.flag, "side": h.side} for h in finding.highlights]
-    return flags, reasons, highlights
+    return flags, reasons, raised_by, highlights
 
 
 def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mapping[str, str],
-                   calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``segments`` (scored rows) with ``flags``, ``reasons`` and ``highlights``; COMET scores
-    (article_id, align_group, comet) join their groups first. ``pairs`` and ``calibration``: from
-    ``language_pairs`` and ``calibrate`` over the whole corpus."""
+                   calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None,
+                   summaries: Mapping[str, dict[str, dict]] | None = None) -> pl.DataFrame:
+    """``segments`` (scored rows) with ``flags``, ``reasons``, ``detectors`` and ``highlights``;
+    COMET scores (article_id, align_group, comet) join their groups first. ``pairs`` and
+    ``calibration``: from ``language_pairs`` and ``calibrate`` over the whole corpus;
+    ``summaries``: from ``article_summaries`` (made here when not given)."""
     if comet is not None and comet.height:
         segments = _with_comet(segments, comet)
     rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
-    articles = _article_summaries(rows, flags_cfg)
-    all_flags, all_reasons, all_highlights = [], [], []
-    for article_id, evidence in rows:
-        if evidence is None:
-            all_flags.append(())
-            all_reasons.append(())
-            all_highlights.append(())
-            continue
-        f, r, h = decide_row(evidence, flags_cfg, calibration, pairs.get(article_id, "?"), articles.get(article_id))
-        all_flags.append(f)
-        all_reasons.append(r)
-        all_highlights.append(h)
-    return segments.with_columns(list_column("flags", all_flags, pl.List(pl.String)),
-                                 list_column("reasons", all_reasons, pl.List(pl.String)),
-                                 list_column("highlights", all_highlights, HIGHLIGHT_TYPE))
+    articles = _article_summaries(rows, flags_cfg) if summaries is None else summaries
+    decided: list[tuple[list, list, list, list]] = [
+        ([], [], [], []) if evidence is None else
+        decide_row(evidence, flags_cfg, calibration, pairs.get(article_id, "?"), articles.get(article_id))
+        for article_id, evidence in rows]
+    columns = zip(*decided, strict=True) if decided else ([], [], [], [])
+    return segments.with_columns(list_column(name, list(values), dtype) for (name, dtype), values in zip(
+        (("flags", pl.List(pl.String)), ("reasons", pl.List(pl.String)), ("detectors", pl.List(pl.String)),
+         ("highlights", HIGHLIGHT_TYPE)), columns, strict=True))
 
 
 def language_pairs(articles: pl.DataFrame) -> dict[str, str]:
@@ -157,18 +163,23 @@ def _add(evidence: str, name: str, value: dict) -> str:
 
 
 def article_verdict(role: str, lang: str, paired: bool, flag_counts: Mapping[str, int], n_body: int,
-                    cfg: GateConfig, skipped_required: Iterable[str] = ()) -> Verdict:
-    """The verdict of one article from its flag counts (see the module docstring)."""
+                    cfg: GateConfig, skipped_required: Iterable[str] = (),
+                    gate_counts: Mapping[str, tuple[int, int, str]] | None = None) -> Verdict:
+    """The verdict of one article from its flagged body segments (see the module docstring);
+    ``gate_counts``: (count, out of, what) for a flag whose detector counts an article its own way
+    (the flag's other detectors count in ``flag_counts``; either count can fail the article)."""
     reasons = []
     for flag in FLAGS if role != "original" else REFERENCE_FREE:
         limit = cfg.threshold(flag, lang)
-        count = flag_counts.get(flag, 0)
-        if limit is None or count == 0:
+        if limit is None:
             continue
-        share = count / max(1, n_body)
-        if limit == 0.0 or share > limit:
-            rule = "any" if limit == 0.0 else f"more than {limit:.0%}"
-            reasons.append(f"{flag}: {count} of {n_body} body segments ({share:.0%}); the gate fails {rule}")
+        for count, total, what in ((flag_counts.get(flag, 0), n_body, "body segments"),
+                                   *([gate_counts[flag]] if gate_counts and flag in gate_counts else [])):
+            share = count / max(1, total)
+            if count and (limit == 0.0 or share > limit):
+                rule = "any" if limit == 0.0 else f"more than {limit:.0%}"
+                reasons.append(f"{flag}: {count} of {total} {what} ({share:.0%}); the gate fails {rule}")
+                break
     if reasons:
         return Verdict("fail", tuple(reasons))
     if role == "original":
@@ -183,24 +194,42 @@ def article_verdict(role: str, lang: str, paired: bool, flag_counts: Mapping[str
     return Verdict("pass", ())
 
 
+def _gate_counts(summaries: Mapping[str, dict], flags_cfg: FlagsConfig | None) -> dict[str, tuple[int, int, str]]:
+    out = {}
+    for det in DETECTORS:
+        if det.name in summaries and flags_cfg is not None:
+            counted = det.gate_count(summaries[det.name], flags_cfg[det.name])
+            if counted is not None:
+                out[det.flag] = counted
+    return out
+
+
 def judge_articles(articles: pl.DataFrame, segments: pl.DataFrame, cfg: GateConfig,
-                   skipped_required: Iterable[str] = (), comet: pl.DataFrame | None = None) -> pl.DataFrame:
+                   skipped_required: Iterable[str] = (), comet: pl.DataFrame | None = None,
+                   summaries: Mapping[str, dict[str, dict]] | None = None,
+                   flags_cfg: FlagsConfig | None = None) -> pl.DataFrame:
     """``articles`` (scored) with ``flag_counts``, ``verdict`` and ``reasons``, and the mean COMET of
-    their groups; ``segments`` judged."""
+    their groups; ``segments`` judged; ``summaries`` (with the ``flags_cfg`` they were made with):
+    the detectors' view of each article, for the flags counted their own way."""
     if comet is not None and comet.height:
         means = comet.group_by("article_id").agg(pl.col("comet").mean().round(4).alias("_comet"))
         articles = articles.join(means, on="article_id", how="left").with_columns(
             pl.col("_comet").alias("comet")).drop("_comet")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for article_id, flags in segments.select("article_id", "flags").iter_rows():
+    by_segment: dict[str, Counter[str]] = defaultdict(Counter)  # the flags of detectors that count segments
+    own_count = {d.name for d in DETECTORS if type(d).gate_count is not Detector.gate_count}
+    for article_id, flags, raised_by in segments.select("article_id", "flags", "detectors").iter_rows():
         if flags:
             counts[article_id].update(flags)
+            by_segment[article_id].update(f for f, names in zip(flags, raised_by, strict=True)
+                                          if not own_count.issuperset(names.split("+")))
     skipped = tuple(skipped_required)
     flag_counts, verdicts, reasons = [], [], []
     for a in articles.select("article_id", "role", "lang", "original_article_id", "n_body").iter_rows(named=True):
         c = {f: counts[a["article_id"]].get(f, 0) for f in FLAGS}
-        v = article_verdict(a["role"], a["lang"], a["original_article_id"] is not None, c, a["n_body"] or 0, cfg,
-                            skipped)
+        v = article_verdict(a["role"], a["lang"], a["original_article_id"] is not None, by_segment[a["article_id"]],
+                            a["n_body"] or 0, cfg, skipped,
+                            _gate_counts((summaries or {}).get(a["article_id"], {}), flags_cfg))
         flag_counts.append(c)
         verdicts.append(v.verdict)
         reasons.append(list(v.reasons))

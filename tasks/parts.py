@@ -30,7 +30,7 @@ from pipeline.detectors import FlagsConfig
 from pipeline.discover import Document, InputProblem, read_document
 from pipeline.errors import InputError
 from pipeline.extract import SourceFile, extract_documents, time_limit
-from pipeline.judge import judge_articles, judge_segments
+from pipeline.judge import article_summaries, judge_articles, judge_segments
 from pipeline.langid import survey_documents
 from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
@@ -178,8 +178,11 @@ def judge_part(p: JudgePart) -> None:
     articles = pl.read_parquet(p.articles)
     comet = pl.read_parquet(p.comet)
     comet = comet.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
-    segments = judge_segments(pl.read_parquet(p.segments), p.flags, p.pairs, p.calibration, comet)
-    write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet))
+    scored = pl.read_parquet(p.segments)
+    summaries = article_summaries(scored, p.flags)
+    segments = judge_segments(scored, p.flags, p.pairs, p.calibration, comet, summaries)
+    write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet,
+                                                            summaries, p.flags))
     write_parquet_path(Path(p.out_segments), segments)
 
 

@@ -146,7 +146,7 @@ def _judged(article, variant, original, glossary=()):
     """Score an article against its original, then decide every row with the default thresholds."""
     rows, _ = audit_article(article, variant, original, glossary, "en", AlignConfig(), LexicalScorer())
     for row in rows:
-        row["flags"], row["reasons"], row["highlights"] = decide_row(json.loads(row["evidence"]),
+        row["flags"], row["reasons"], row["detectors"], row["highlights"] = decide_row(json.loads(row["evidence"]),
                                                                      FlagsConfig.defaults(), {}, "")
     return rows
 

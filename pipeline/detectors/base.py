@@ -72,6 +72,11 @@ class Detector:
         None (the default): the detector decides row by row."""
         return None
 
+    def gate_count(self, summary: dict[str, Any], settings: Any) -> tuple[int, int, str] | None:
+        """(count, out of, what is counted) that the gate compares with its threshold for this flag,
+        from the article's summary; None (the default): the article's flagged body segments."""
+        return None
+
     def calibrate(self, evidence: list[Evidence]) -> dict[str, Any]:
         """What the corpus's evidence for one language pair says (default: nothing)."""
         return {}

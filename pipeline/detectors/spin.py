@@ -4,15 +4,26 @@ of execution’")."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
+from ..fluency import (FluencyEvidence, FluencyThresholds, SuspectPhrase, decide, document_fluency, page_fails,
+                       page_terms, without_terms)
+from ..errors import ConfigurationError
 from ..groups import AlignedGroup, ArticleContext
 from ..settings import Settings, setting
 from .base import Detector, Evidence, Finding, Highlight
 
-_MAX_PHRASES = 5  # kept per sentence as evidence
+_MAX_PHRASES = 8  # kept per sentence as evidence
+
+
+def _evidence(ev: Evidence) -> FluencyEvidence:
+    """The library's evidence from a stored row (``key`` stands for the text: repeats count once)."""
+    return FluencyEvidence(ev["key"], ev["score"], tuple(
+        SuspectPhrase(a, b, phrase, usual, replaced, replacement, ratio)
+        for a, b, phrase, usual, ratio, replaced, replacement in ev["phrases"]), ev["words"])
 
 
 class FluencyDetector(Detector):
@@ -25,12 +36,28 @@ class FluencyDetector(Detector):
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
-        sentence: float = setting(2.46, "a sentence is spun when the usual phrase is this many orders of magnitude "
-                                        "more likely (log10)", lo=0.1, hi=50.0)
-        relaxed: float = setting(1.6, "… and, in an article where many are, this many", lo=0.1, hi=50.0)
-        page_share: float = setting(0.2, "the share of an article's sentences spun at `sentence` from which the "
-                                         "relaxed level applies to it", lo=0.0, hi=1.0)
-        min_words: int = setting(4, "words a sentence needs to count", lo=1, hi=1000)
+        sentence: float = setting(FluencyThresholds.sentence, "a sentence is spun when the usual phrase is this many "
+                                  "orders of magnitude more likely (log10)", lo=0.1, hi=50.0)
+        relaxed: float = setting(FluencyThresholds.relaxed, "… and, in an article that is spun as a whole, this many",
+                                 lo=0.1, hi=50.0)
+        page_share: float = setting(FluencyThresholds.page_share, "an article is spun as a whole when this share of "
+                                    "its distinct sentences is spun at `sentence` …", lo=0.01, hi=1.0)
+        page_min_spun: int = setting(FluencyThresholds.page_min_spun, "… and at least this many of them", lo=1, hi=1000)
+        page_pattern_cap: int = setting(FluencyThresholds.page_pattern_cap, "one substitution counts for at most this "
+                                        "many sentences of an article (0: no cap)", lo=0, hi=1000)
+        term_repeats: int = setting(FluencyThresholds.term_repeats, "in an article not spun as a whole, a substitution "
+                                    "found in this many sentences is the article's own term, not evidence (0: off)",
+                                    lo=0, hi=1000)
+        min_words: int = setting(FluencyThresholds.min_words, "words a sentence needs to count", lo=1, hi=1000)
+
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            if self.relaxed > self.sentence:
+                raise ConfigurationError(f"[flags] fluency_relaxed = {self.relaxed}: must not exceed "
+                                         f"fluency_sentence = {self.sentence}")
+
+        def thresholds(self) -> FluencyThresholds:
+            return FluencyThresholds(**{f.name: getattr(self, f.name) for f in fields(FluencyThresholds)})
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
@@ -41,29 +68,40 @@ class FluencyDetector(Detector):
                   if not seg.is_boilerplate and seg.lang in (None, "en")]
         scored = scorer.score([t for _, _, t in wanted])
         out: list[list[Evidence | None] | None] = [None] * len(groups)
-        for (gi, k, _), ev in zip(wanted, scored, strict=True):
+        for (gi, k, text), ev in zip(wanted, scored, strict=True):
             if out[gi] is None:
                 out[gi] = [None] * groups[gi].n_rows
             out[gi][k] = {"score": ev.score, "words": ev.n_words,  # type: ignore[index]
-                          "phrases": [[p.start, p.end, p.phrase, p.usual, p.log10_ratio]
+                          "key": hashlib.blake2b(text.encode(), digest_size=6).hexdigest(),
+                          "phrases": [[p.start, p.end, p.phrase, p.usual, p.log10_ratio, p.replaced, p.replacement]
                                       for p in ev.phrases[:_MAX_PHRASES]]}
         return out
 
     def summarize(self, evidence: list[Evidence], s: Settings) -> dict[str, Any]:
-        scored = [e for e in evidence if e["words"] >= s.min_words]
-        spun = sum(1 for e in scored if e["score"] >= s.sentence)
-        return {"share": spun / len(scored) if scored else 0.0, "sentences": len(scored), "spun": spun}
+        t = s.thresholds()
+        sentences = [_evidence(e) for e in evidence]
+        doc = document_fluency(sentences, t.sentence, t.min_words, t.page_pattern_cap)
+        fails = page_fails(doc, t)
+        terms = set() if fails else page_terms(sentences, t.term_repeats, t.relaxed)
+        return {"share": doc.share, "sentences": doc.n_scored, "spun": doc.n_spun, "fails": fails,
+                "terms": sorted(terms)}
+
+    def gate_count(self, summary: dict[str, Any], s: Settings) -> tuple[int, int, str]:
+        """The gate judges an article by its distinct spun sentences (a page with fewer than
+        ``page_min_spun`` counts none: two odd sentences do not make a spun page)."""
+        spun = summary["spun"] if summary["spun"] >= s.page_min_spun else 0
+        return spun, summary["sentences"], "distinct English sentences spun"
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         article = calibration.get("article") or {}
-        level = s.relaxed if article.get("sentences") and article.get("share", 0.0) >= s.page_share else s.sentence
-        if ev["score"] < level or (ev["words"] < s.min_words and ev["score"] < s.sentence):
+        level = s.relaxed if article.get("fails") else s.sentence
+        sentence = without_terms(_evidence(ev), {tuple(t) for t in article.get("terms", ())})
+        if sentence.n_words < s.min_words and sentence.score < s.sentence:
             return None
-        from ..fluency import _ratio
-
-        shown = [p for p in ev["phrases"] if p[4] >= level][:3]
-        reason = "reads as synonym-spun: " + "; ".join(
-            f"‘{phrase}’ — usual: ‘{usual}’ ({_ratio(ratio)} as likely)" for _, _, phrase, usual, ratio in shown)
-        if level == s.relaxed and ev["score"] < s.sentence:
+        reason = decide(sentence, level)
+        if reason is None:
+            return None
+        if sentence.score < s.sentence:
             reason += f" (judged with the article: {article['spun']} of {article['sentences']} sentences spun)"
-        return Finding(reason, tuple(Highlight(a, b) for a, b, *_ in shown))
+        shown = [p for p in sentence.phrases if p.log10_ratio >= level][:3]
+        return Finding(reason, tuple(Highlight(p.start, p.end) for p in shown))
