@@ -156,11 +156,34 @@ def _paragraphs(path: Path) -> list[str]:
     return [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
 
 
+#: The sections that close every coreutils man page the same way (where to report bugs, the licence, the
+#: pointers to the full manual): the pages' frame. AUTHOR (each page's own credit line) is left unlabelled,
+#: neither frame nor text; the other sections are the page's text.
+MAN_FRAME_SECTIONS = frozenset({"REPORTING BUGS", "COPYRIGHT", "SEE ALSO"})
+MAN_UNLABELLED_SECTIONS = frozenset({"AUTHOR"})
+
+
+def _man_frame(kinds_texts: list[tuple[str, str]], heading_en: Callable[[int], str | None]) -> list[bool | None]:
+    """Boilerplate labels of a man page's blocks: every block of the closing sections (``MAN_FRAME_SECTIONS``,
+    their headings included) is frame, other blocks are not, other headings are not labelled (a section
+    heading is structure, neither text nor frame). ``heading_en(i)`` is the English heading of block ``i``."""
+    out: list[bool | None] = []
+    section = None
+    for i, (kind, _) in enumerate(kinds_texts):
+        if kind == "title":
+            section = heading_en(i)
+        frame = section in MAN_FRAME_SECTIONS
+        out.append(True if frame else (None if kind == "title" or section in MAN_UNLABELLED_SECTIONS else False))
+    return out
+
+
 def from_bilingual(raw: dict, folder: Path) -> dict:
     """The man-page labels (``tests/fixtures/bilingual.py``, schema 1) in the schema of ``eval_corpora``.
 
-    Originals' paragraphs get no boilerplate label (the man-page corpus labels variants only);
-    ``garbled`` faults become ``replaced`` (a foreign paragraph) or ``shuffled`` by their method.
+    Boilerplate is relabelled as frame: the closing sections every page shares (``_man_frame``), not
+    the fixture's "recurs on three pages" (``--help display this help and exit`` is the text of an
+    OPTIONS section, however many pages repeat it). ``garbled`` faults become ``replaced`` (a foreign
+    paragraph) or ``shuffled`` by their method.
     """
     plabels: dict[str, list[dict]] = {}
     for p in raw["paragraphs"]:
@@ -172,17 +195,28 @@ def from_bilingual(raw: dict, folder: Path) -> dict:
                "orphan": False, "distractor": bool(d.get("distractor")), "spun": d["path"].startswith("en-spun/"),
                "page_faults": [], "faults": [], "faulted": bool(d.get("faulted"))}
         if d["role"] == "original":
-            doc["blocks"] = [{"index": i, "text": t, "kind": "paragraph", "boilerplate": None, "chrome": None}
-                             for i, t in enumerate(_paragraphs(folder / d["path"]))]
+            texts = _paragraphs(folder / d["path"])
+            kinds = [("title" if _man_heading(t) else "paragraph", t) for t in texts]
+            frame = _man_frame(kinds, lambda i, kinds=kinds: kinds[i][1])
+            doc["blocks"] = [{"index": i, "text": t, "kind": k, "boilerplate": frame[i], "chrome": None}
+                             for i, (k, t) in enumerate(kinds)]
         else:
             blocks = []
-            for p in sorted(plabels.get(d["path"], []), key=lambda p: p["index"]):
+            ordered = sorted(plabels.get(d["path"], []), key=lambda p: p["index"])
+            english = _paragraphs(folder / d["original"]) if d.get("original") else []
+
+            def heading_en(i: int, ordered: list = ordered, english: list = english) -> str | None:
+                j = ordered[i]["original_index"]
+                return english[j] if j is not None and j < len(english) else ordered[i]["text"]
+
+            frame = _man_frame([(p["block"], p["text"]) for p in ordered], heading_en)
+            for p, is_frame in zip(ordered, frame, strict=True):
                 kind = p["fault"]
                 if kind == "garbled":
                     method = faults.get((d["path"], p["index"]), {}).get("method")
                     kind = "replaced" if method == "foreign_paragraph" else "shuffled"
                 blocks.append({"index": p["index"], "text": p["text"], "kind": p["block"],
-                               "boilerplate": bool(p["boilerplate"]), "chrome": None,
+                               "boilerplate": is_frame, "chrome": None,
                                "original_index": p["original_index"], "fault": kind, "status": p["status"],
                                "reason": p["reason"], "numbers_differ": bool(p["numbers_differ"])})
             doc["blocks"] = blocks
@@ -194,6 +228,11 @@ def from_bilingual(raw: dict, folder: Path) -> dict:
                  for f in raw["faults"] if f["kind"] == "omission"]
     return {"schema": 2, "corpus": "manpages", "split": "-", "languages": ["sv"], "sources": raw.get("sources"),
             "seed": raw.get("seed"), "documents": documents, "omissions": omissions}
+
+
+def _man_heading(text: str) -> bool:
+    """A man page's section heading as the corpus writes it: a short line in capitals."""
+    return text.isupper() and len(text.split()) <= 4
 
 
 # ---------------------------------------------------------------------------
@@ -326,6 +365,26 @@ def norm(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def upstream_untranslated(doc: dict, originals: dict[str, dict] | None = None) -> bool:
+    """Whether the real translation itself left prose in English on this page: a block (a title
+    too) identical to its original, with four words or more, that is not code or chrome (no fault
+    was planted there; a reviewer would flag it, so the page is not counted as clean)."""
+    from tests.fixtures.eval_model import is_code_like, word_count
+
+    original = (originals or {}).get(doc.get("original") or "")
+
+    def identical(b: dict) -> bool:
+        if b.get("reason") == "identical":
+            return True
+        if b.get("reason") != "title" or original is None or b.get("original_index") is None:
+            return False
+        o = original["blocks"][b["original_index"]] if b["original_index"] < len(original["blocks"]) else None
+        return o is not None and o["text"] == b["text"]
+
+    return any(identical(b) and b.get("kind") != "code" and word_count(b["text"], doc["lang"]) >= 4
+               and not is_code_like(b["text"], doc["lang"]) for b in doc["blocks"])
 
 
 def map_segments(blocks: list[str], segments: list[str | None]) -> list[list[int]]:
@@ -488,6 +547,9 @@ def score(labels: dict, rep: Report) -> dict[str, Counter]:
             faults = set(doc.get("faults") or []) | set(doc.get("page_faults") or [])
             if doc.get("orphan") or doc.get("original") is None:
                 g[f"orphan_{verdict}"] += 1
+            elif not faults and upstream_untranslated(doc, docs):
+                g["pages_upstream"] += 1
+                g["pages_upstream_fail"] += verdict == "fail"
             elif faults:
                 g["pages_faulted"] += 1
                 g["pages_faulted_fail"] += verdict == "fail"
@@ -605,6 +667,8 @@ def figures(g: Counter) -> dict:
                                                   _pct(g["pages_language_fail"], g["pages_language"])],
                  "faulted_pages_failing": [g["pages_faulted_fail"], g["pages_faulted"],
                                            _pct(g["pages_faulted_fail"], g["pages_faulted"])],
+                 "upstream_untranslated_pages_failing": [g["pages_upstream_fail"], g["pages_upstream"],
+                                                         _pct(g["pages_upstream_fail"], g["pages_upstream"])],
                  "clean_pages_failing": [g["pages_clean_fail"], g["pages_clean"],
                                          _pct(g["pages_clean_fail"], g["pages_clean"])],
                  "orphans": {v: g[f"orphan_{v}"] for v in VERDICTS if g[f"orphan_{v}"]},
@@ -690,6 +754,8 @@ def markdown_table(groups: dict[str, dict]) -> str:
         lambda f: _frac(f["gate"]["language_fault_pages_failing"]))
     row("gate: pages with any fault failing", lambda f: _frac(f["gate"]["faulted_pages_failing"]))
     row("gate: clean pages failing", lambda f: _frac(f["gate"]["clean_pages_failing"]))
+    row("gate: unfaulted pages whose real translation left English prose, failing",
+        lambda f: _frac(f["gate"]["upstream_untranslated_pages_failing"]))
     row("gate: orphans' verdicts", lambda f: ", ".join(f"{k} {v}" for k, v in f["gate"]["orphans"].items()) or "–")
     row("segments not found in the pages", lambda f: f"{f['segments']['unmatched']} of {f['segments']['n']}")
     head = "| measure | " + " | ".join(cols) + " |"

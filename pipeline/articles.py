@@ -2,9 +2,10 @@
 
 A page can hold several articles: a new one starts at a title that follows a hard break (two
 blank lines in text, an ``h1`` or ``<article>`` in HTML, ``#`` in Markdown), once the
-current article has body text. Runs of titles stay together (a teaser title and the article's
-own title), boilerplate never starts an article, and an article made only of boilerplate joins
-its neighbour.
+current article has body text — :data:`MIN_BODY_WORDS` words outside titles and boilerplate
+(a pager or two link lines above the title are not an article). Runs of titles stay together (a
+teaser title and the article's own title), boilerplate never starts an article, and a trailing
+article with less body joins its neighbour.
 """
 
 from __future__ import annotations
@@ -15,26 +16,31 @@ from collections import Counter
 from dataclasses import dataclass
 
 
+#: Body words an article needs before a title can start the next one.
+MIN_BODY_WORDS = 25
+
+
 @dataclass(frozen=True)
 class BlockLayout:
     kind: str
     new_section: bool
     boilerplate: bool
+    words: int = MIN_BODY_WORDS
 
 
 def split_articles(blocks: list[BlockLayout]) -> list[int]:
     """Article index (0-based) of each block of one document."""
     index: list[int] = []
     current = 0
-    has_body = False
+    body = 0
     for b in blocks:
-        if b.kind == "title" and b.new_section and not b.boilerplate and has_body:
+        if b.kind == "title" and b.new_section and not b.boilerplate and body >= MIN_BODY_WORDS:
             current += 1
-            has_body = False
+            body = 0
         index.append(current)
         if not b.boilerplate and b.kind != "title":
-            has_body = True
-    if not has_body and current > 0:  # a trailing article without body joins the previous one
+            body += b.words
+    if body < MIN_BODY_WORDS and current > 0:  # a trailing article without body joins the previous one
         index = [min(i, current - 1) for i in index]
     return index
 

@@ -103,19 +103,19 @@ def audit_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, An
                   original_segments: Sequence[Mapping[str, Any]] | None, glossary: tuple[str, ...],
                   source_lang: str, cfg: AlignConfig, scorer: LexicalScorer,
                   backtranslations: Mapping[str, str] | None = None,
-                  resources: ScoringResources | None = None) -> tuple[list[dict], dict]:
+                  resources: ScoringResources | None = None,
+                  groups: list[AlignedGroup] | None = None) -> tuple[list[dict], dict]:
     """Scored rows of ``segments.parquet`` for one article (no flags yet) and its row of scores.
 
     ``article``: a row of the pairing table (with ``original_lang``); ``segments``: the article's
     segment rows in seg_id order (structure joined with languages); ``original_segments``: its
-    original's, or None; ``backtranslations``: English text of the article's segments."""
-    bt = backtranslations or {}
-    ctx = ArticleContext(article["article_id"], article["doc_path"], article["role"], article["lang"], source_lang,
-                         article.get("original_lang") if article.get("original_article_id") else None, glossary,
-                         backtranslated=bool(bt), resources=resources)
-    mine = [segment_from_row(s, bt) for s in segments]
-    theirs = [segment_from_row(s) for s in original_segments] if original_segments is not None else None
-    groups = build_groups(ctx, mine, theirs, cfg, scorer)
+    original's, or None; ``backtranslations``: English text of the article's segments; ``groups``:
+    its aligned groups when they are already known (:func:`sibling_groups`)."""
+    ctx = _context(article, source_lang, glossary, backtranslations, resources)
+    mine = [segment_from_row(s, backtranslations or {}) for s in segments]
+    if groups is None:
+        theirs = [segment_from_row(s) for s in original_segments] if original_segments is not None else None
+        groups = build_groups(ctx, mine, theirs, cfg, scorer)
     evidence = score_groups(groups, ctx)
     rows = []
     for group, group_evidence in zip(groups, evidence, strict=True):
@@ -132,6 +132,38 @@ def audit_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, An
         "pair_method": article.get("pair_method"), "pair_score": article.get("pair_score"),
         "pair_reason": article.get("pair_reason")}
     return rows, summary
+
+
+def _context(article: Mapping[str, Any], source_lang: str, glossary: tuple[str, ...],
+             backtranslations: Mapping[str, str] | None, resources: ScoringResources | None) -> ArticleContext:
+    return ArticleContext(article["article_id"], article["doc_path"], article["role"], article["lang"], source_lang,
+                          article.get("original_lang") if article.get("original_article_id") else None, glossary,
+                          backtranslated=bool(backtranslations), resources=resources)
+
+
+def sibling_groups(articles: Sequence[Mapping[str, Any]], segments: Sequence[Sequence[Mapping[str, Any]]],
+                   original_segments: Sequence[Mapping[str, Any]], glossary: tuple[str, ...], source_lang: str,
+                   cfg: AlignConfig, scorer: LexicalScorer, backtranslations: Sequence[Mapping[str, str] | None],
+                   resources: ScoringResources | None = None) -> list[list[AlignedGroup]]:
+    """The aligned groups of several articles of one page that pair with the same original article
+    (the page split where its original did not): aligned together, then each group goes to the
+    article its first segment is in, an omission to the article of the group before it (the first
+    article's when none is). Aligned one by one, each would miss the whole of the others' text."""
+    ctx = _context(articles[0], source_lang, glossary, backtranslations[0], resources)
+    owner: dict[int, int] = {}
+    mine: list[Segment] = []
+    for k, (rows, bt) in enumerate(zip(segments, backtranslations, strict=True)):
+        for row in rows:
+            owner[row["seg_id"]] = k
+            mine.append(segment_from_row(row, bt or {}))
+    groups = build_groups(ctx, mine, [segment_from_row(s) for s in original_segments], cfg, scorer)
+    out: list[list[AlignedGroup]] = [[] for _ in articles]
+    current = 0
+    for g in groups:
+        if g.variant:
+            current = owner[g.variant[0].seg_id]
+        out[current].append(g)
+    return out
 
 
 def _rows(article: Mapping[str, Any], group: AlignedGroup, evidence: list[dict[str, Any]]) -> list[dict]:
@@ -175,16 +207,26 @@ def score_articles(articles: pl.DataFrame, segments: pl.DataFrame, glossary: tup
     for seg in segments.sort("article_id", "seg_id").iter_rows(named=True):
         by_article[seg["article_id"]].append(seg)
     bt = backtranslations or {}
+    todo = [a for a in articles.iter_rows(named=True) if a["article_id"] in by_article]
+    english = {a["article_id"]: {s["text"]: bt[(a["lang"], s["text"])] for s in by_article[a["article_id"]]
+                                 if (a["lang"], s["text"]) in bt} or None for a in todo}
+    siblings: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for a in todo:
+        if a["role"] == "variant" and a["original_article_id"] in by_article:
+            siblings[(a["doc_path"], a["original_article_id"])].append(a)
+    known: dict[str, list[AlignedGroup]] = {}
+    for (_, original_id), arts in siblings.items():
+        if len(arts) > 1:
+            split = sibling_groups(arts, [by_article[a["article_id"]] for a in arts], by_article[original_id],
+                                   glossary, source_lang, cfg, _SCORER, [english[a["article_id"]] for a in arts], resources)
+            known.update((a["article_id"], g) for a, g in zip(arts, split, strict=True))
     seg_rows: list[dict] = []
     art_rows: list[dict] = []
-    for art in articles.iter_rows(named=True):
-        if art["article_id"] not in by_article:
-            continue
+    for art in todo:
         mine = by_article[art["article_id"]]
         original = by_article.get(art["original_article_id"]) if art["original_article_id"] else None
-        english = {s["text"]: bt[(art["lang"], s["text"])] for s in mine if (art["lang"], s["text"]) in bt}
-        rows, summary = audit_article(art, mine, original, glossary, source_lang, cfg, _SCORER, english or None,
-                                      resources)
+        rows, summary = audit_article(art, mine, original, glossary, source_lang, cfg, _SCORER,
+                                      english[art["article_id"]], resources, known.get(art["article_id"]))
         seg_rows.extend(rows)
         art_rows.append(summary)
     return rows_frame(seg_rows, SCORED_SCHEMA), rows_frame(art_rows, SCORED_ARTICLES_SCHEMA)

@@ -160,7 +160,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
         """A link-like line that recurs by itself ("Related topics"), or a breadcrumb ("Calc › Delete
         Page Break"): frame once inside a run."""
         k = (b.doc_path, b.block_idx)
-        return bool(leads[k]) and (len(line_families.get(leads[k], ())) >= need(b) or bool(_CRUMB_RE.search(b.text)))
+        return bool(leads[k]) and (len(line_families.get(leads[k], ())) >= need(b) or _crumb(b.text))
 
     labels: dict[tuple[str, int], str] = {}
     for b in blocks:
@@ -200,22 +200,37 @@ def _short(text: str, max_words: int) -> bool:
 
 
 def _link_like(text: str) -> bool:
-    """A line that reads like a link or a button: no sentence punctuation at its end."""
-    return not text.rstrip().endswith((".", ":", ";", "?", "!", ","))
+    """A line that reads like a link or a button: no sentence punctuation at its end (a bare section
+    number, "2.7.15.", is a link's)."""
+    return not text.rstrip().endswith((".", ":", ";", "?", "!", ",")) or bool(_SECTION_NUMBER_RE.fullmatch(text))
 
 
+_SECTION_NUMBER_RE = re.compile(r"\s*\d+(?:\.\d+)*\.?\s*")
 _SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
 _CRUMB_RE = re.compile(r"\s[›»→]\s")
+_QUOTED_RE = re.compile(r"«[^«»]*»|‹[^‹›]*›")  # French quotes: their » and › separate nothing
+
+
+def _separators(text: str) -> list[re.Match]:
+    return list(_SEPARATOR_RE.finditer(_QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)))
+
+
+def _crumb(text: str) -> bool:
+    return bool(_CRUMB_RE.search(_QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)))
 
 
 def _lead(text: str) -> str | None:
     """The lead of a short link-like line, a breadcrumb or a menu — what comes before its first
     separator ("Home › …", "This page is: …"), else the line itself when short, or its first two
-    words — by which it recurs; None for other lines."""
+    words — by which it recurs; None for other lines. A labelled line ("Title is: …") may run as
+    long as a breadcrumb: its tail is a page's name."""
     n = len(words(text))
-    m = _SEPARATOR_RE.search(text)
-    links = len(_SEPARATOR_RE.findall(text))
-    if (n > 12 and links < 2) or n > 40 or (not _link_like(text) and not m):
+    found = _separators(text)
+    m = found[0] if found else None
+    links = len(found)
+    labelled = m is not None and m.start() > 0 and m.group(0).startswith(":") and _link_like(text) \
+        and len(words(text[:m.start()])) <= 3
+    if (n > 12 and links < 2 and not labelled) or n > 40 or (not _link_like(text) and not m):
         return None  # a sentence; but a breadcrumb or a menu (two separators and more) may run long
     if m and m.start() > 0:
         head = text[:m.start()]

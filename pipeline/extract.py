@@ -50,7 +50,7 @@ MARKDOWN_MAX_DEPTH = 32
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # title | paragraph | list_item | quote
+    kind: str  # title | paragraph | list_item | quote | code (kept whole, not language-checked)
     text: str
     new_section: bool = False
     chrome: bool = False
@@ -305,7 +305,7 @@ def _continues(prev_tail: str, prev_length: int, line: str) -> bool:
 
 
 _BLOCK_TAGS = {"h1": "title", "h2": "title", "h3": "title", "h4": "title", "h5": "title", "h6": "title",
-               "p": "paragraph", "li": "list_item", "blockquote": "quote", "pre": "paragraph",
+               "p": "paragraph", "li": "list_item", "blockquote": "quote", "pre": "code",
                "td": "paragraph", "th": "paragraph", "dt": "paragraph", "dd": "paragraph",
                "figcaption": "paragraph", "caption": "paragraph", "div": "paragraph", "section": "paragraph",
                "article": "paragraph", "main": "paragraph", "header": "paragraph", "footer": "paragraph",
@@ -385,6 +385,8 @@ def _html_blocks(html: str, cfg: ExtractConfig, budget: Budget) -> list[Block]:
                 child_kind = "quote" if child_kind in ("paragraph", "quote") else child_kind
             elif tag == "p" and kind == "list_item":
                 child_kind = "list_item"
+            if kind == "code":
+                child_kind = "code"
             if tag in ("h1", "article"):  # an h2 is a section of the article, not a new one
                 new_section = True
             inner = child_kind if tag not in _CONTAINERS or tag in ("li", "blockquote") else kind
@@ -397,7 +399,7 @@ def _html_blocks(html: str, cfg: ExtractConfig, budget: Budget) -> list[Block]:
 
 
 def _markdown_blocks(md: str, cfg: ExtractConfig, budget: Budget) -> list[Block]:
-    """Markdown through markdown-it-py: headings, paragraphs, list items and quotes; code skipped.
+    """Markdown through markdown-it-py: headings, paragraphs, list items, quotes and code blocks.
 
     markdown-it drops what lies deeper than its ``maxNesting`` without a word, so a document that
     reaches that depth is an error rather than an audit of part of it.
@@ -430,6 +432,11 @@ def _markdown_blocks(md: str, cfg: ExtractConfig, budget: Budget) -> list[Block]
                 stack.pop()
         elif tok.type == "hr":
             new_section = True
+        elif tok.type in ("fence", "code_block"):
+            code = re.sub(r"\s+", " ", tok.content).strip()
+            if code:
+                blocks.append(Block("code", code, new_section))
+                new_section = False
         elif tok.type == "inline":
             text = "".join(_inline_text(c) for c in (tok.children or [])).strip()
             if not text:

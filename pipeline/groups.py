@@ -30,7 +30,7 @@ class Span:
 @dataclass(frozen=True)
 class Segment:
     seg_id: int
-    block: str  # title | paragraph | list_item | quote | boilerplate
+    block: str  # title | paragraph | list_item | quote | code | boilerplate
     text: str
     lang: str | None = None
     confidence: float | None = None

@@ -84,7 +84,7 @@ def survey_samples(blocks: list[tuple[str, str]], cfg: LangIdConfig) -> list[str
     and the last two (where translated chrome sits), its longest title, and the
     ``survey_samples`` longest — each cut to 200 characters."""
     texts = [survey_text(text) for _, text in blocks]
-    usable = [i for i, t in enumerate(texts) if _sentence_like(t, cfg.survey_min_letters)]
+    usable = [i for i, t in enumerate(texts) if blocks[i][0] != "code" and _sentence_like(t, cfg.survey_min_letters)]
     titles = sorted((i for i in usable if blocks[i][0] == "title"), key=lambda i: (-len(texts[i]), i))
     longest = sorted(usable, key=lambda i: (-len(texts[i]), i))
     picks = dict.fromkeys(usable[:2] + usable[-2:] + titles[:1])
@@ -170,7 +170,8 @@ def _spans(detector, text: str, fold_words: int) -> tuple[tuple[int, int, str], 
 
 def identify_languages(segments: pl.DataFrame, languages: tuple[str, ...], cfg: LangIdConfig) -> pl.DataFrame:
     """``segments`` with ``lang``, ``lang_confidence`` and ``spans`` added (identified among ``languages``)."""
-    results = identify(segments["text"].to_list(), languages, cfg)
+    texts = [t if kind != "code" else "" for t, kind in segments.select("text", "kind").iter_rows()]
+    results = identify(texts, languages, cfg)  # code is no language's
     return segments.with_columns(
         pl.Series("lang", [r.lang for r in results], dtype=pl.String),
         pl.Series("lang_confidence", [r.confidence for r in results], dtype=pl.Float64),

@@ -53,6 +53,6 @@ def _is_fragment(sentence: str) -> bool:
 
 def segment_block(kind: str, text: str, lang: str) -> list[str]:
     """Segments of one block."""
-    if kind in ("title", "list_item") and len(words(text)) <= 40:
+    if kind == "code" or (kind in ("title", "list_item") and len(words(text)) <= 40):
         return [text.strip()]
     return split_sentences(text, lang)

@@ -11,6 +11,7 @@ from .articles import BlockLayout, LangEvidence, article_id, document_slugs, exp
 from .boilerplate import BlockInfo, label_boilerplate
 from .config import BoilerplateConfig, PairConfig
 from .frames import ARTICLE_SCHEMA, STRUCTURE_SCHEMA
+from .text import words
 
 
 def structure_corpus(segments: pl.DataFrame, manifest_lang: Mapping[str, str | None],
@@ -38,7 +39,8 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: Mapping[str, str | N
     block_article: dict[tuple[str, int], str] = {}
     article_rows: dict[str, list] = {k: [] for k in ("article_id", "doc_path", "position", "lang", "lang_reason")}
     for doc_path, doc_blocks in by_doc.items():
-        layout = [BlockLayout(b["kind"], b["new_section"], (doc_path, b["block_idx"]) in labels) for b in doc_blocks]
+        layout = [BlockLayout(b["kind"], b["new_section"], (doc_path, b["block_idx"]) in labels, len(words(b["text"])))
+                  for b in doc_blocks]
         index = split_articles(layout)
         evidence = [LangEvidence(b["lang"], b["chars"], (doc_path, b["block_idx"]) in labels) for b in doc_blocks]
         lang, why = expected_language(evidence, source_lang, pair_cfg.target_min_share, manifest_lang.get(doc_path))

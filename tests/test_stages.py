@@ -76,13 +76,17 @@ def test_html_blocks_and_chrome():
         ("paragraph", "Prenumerera på vårt nyhetsbrev", True)]
 
 
-def test_markdown_blocks_skip_code():
+def test_code_blocks_are_kept_apart():
     md = ("# Meta publicerar en guide\n\nGuiden finns på *21* språk.\n\n- Lösenord\n- Tvåstegsverifiering\n\n"
           "> Säkerhet först.\n\n```\npip install tqa\n```\n")
     blocks = extract_blocks(md, "md", CFG)
     assert [(b.kind, b.text) for b in blocks] == [
         ("title", "Meta publicerar en guide"), ("paragraph", "Guiden finns på 21 språk."),
-        ("list_item", "Lösenord"), ("list_item", "Tvåstegsverifiering"), ("quote", "Säkerhet först.")]
+        ("list_item", "Lösenord"), ("list_item", "Tvåstegsverifiering"), ("quote", "Säkerhet först."),
+        ("code", "pip install tqa")]
+    html = "<p>Kör så här:</p><pre>Sub Main\n  Print <b>\"Hej\"</b>. End Sub</pre>"
+    assert [(b.kind, b.text) for b in extract_blocks(html, "html", CFG)] == [
+        ("paragraph", "Kör så här:"), ("code", 'Sub Main Print "Hej". End Sub')]
 
 
 def test_decode_rejects_what_is_not_text():

@@ -154,8 +154,7 @@ class NumberDetector(Detector):
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
-        counts = [(Counter(numbers(prose(g.original_text or ""))), Counter(numbers(prose(g.text))))
-                  if _body(g, ctx) else None for g in groups]
+        counts = [_compared_numbers(g) if _body(g, ctx) and g.kind in ("1:1", "2:1", "1:2") else None for g in groups]
         out: list[Sequence[Evidence | None] | None] = []
         for k, (group, pair) in enumerate(zip(groups, counts, strict=True)):
             if pair is None or pair[0] == pair[1]:
@@ -184,6 +183,28 @@ class NumberDetector(Detector):
                                        f"variant has {', '.join(extra)}" if extra else "") if x)
         return Finding(f"numbers differ from the original: {detail}",
                        tuple(Highlight(a, b) for a, b in ev["highlights"]))
+
+
+#: A section number at the head of a title or list item ("2.1.4. Debian archive basics") or after a
+#: breadcrumb's separator ("Chapter 3 › 3.1."): numbering, not content.
+_OUTLINE_RE = re.compile(r"(?:^|(?<=[›»>|]\s))\s*\d+(?:\.\d+)*\.?(?=\s|$)")
+#: A cross-reference in the English original ("see Section 9.3.6, “Colorized commands”"): translations often
+#: refer by the title alone, so its numbers may be missing from the variant.
+_REFERENCE_RE = re.compile(r"\b(?:Section|Chapter|Table|Figure|Fig\.|Example|Appendix|Part|Step|Listing|§)\s*"
+                           r"(\d+(?:\.\d+)*)")
+
+
+def _compared_numbers(group: AlignedGroup) -> tuple[Counter, Counter]:
+    """The numbers of a group's original and of its variant that must agree: body segments only,
+    without section numbering, and without the original's cross-reference numbers on either side."""
+    def text(segments: Sequence) -> str:
+        return " ".join(_OUTLINE_RE.sub("", s.text) for s in segments if not s.is_boilerplate)
+
+    original, variant = text(group.original), text(group.variant)
+    refs = {n for m in _REFERENCE_RE.finditer(original) for n in numbers(m.group(1))}
+    o = Counter(n for n in numbers(prose(original)) if n not in refs)
+    v = Counter(n for n in numbers(prose(variant)) if n not in refs)
+    return o, v
 
 
 def _small(number: str, limit: int) -> bool:

@@ -17,7 +17,8 @@ from .base import Detector, Evidence, Finding, Highlight
 def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
     """A body group of a translation with its original, compared across languages (no back-translation)."""
     return (ctx.paired and not ctx.comparable and bool(group.variant) and group.original_text is not None
-            and group.kind in ("1:1", "2:1", "1:2") and not any(s.is_boilerplate for s in group.variant))
+            and group.kind in ("1:1", "2:1", "1:2")
+            and not any(s.block in ("boilerplate", "title", "code") for s in group.variant))
 
 
 class TruncationDetector(Detector):
@@ -88,7 +89,7 @@ class ReplacementDetector(Detector):
         z: float = setting(-1.0, "… when it also lies this many spreads below the article's other pairs",
                            lo=-50.0, hi=0.0)
         min_pairs: int = setting(3, "other aligned pairs the article needs to compare with", lo=1, hi=1000)
-        min_words: int = setting(6, "words each side needs", lo=1, hi=1000)
+        min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
@@ -144,7 +145,7 @@ class WordOrderDetector(Detector):
 
         out: list[Evidence | None] = []
         for seg in group.variant:
-            if seg.is_boilerplate or seg.lang == ctx.source_lang:
+            if seg.block in ("boilerplate", "code") or seg.lang in (None, ctx.source_lang):
                 out.append(None)
                 continue
             ev = order_evidence(order_chunks(seg.text, ctx.lexicon, ctx.lang), model)

@@ -164,7 +164,7 @@ class CopiedRunDetector(Detector):
             return None
         out: list[Evidence | None] = []
         for seg in group.variant:
-            if seg.is_boilerplate:
+            if seg.block in ("boilerplate", "code"):
                 out.append(None)
                 continue
             run, start, end = copied_run(seg.text, original)

@@ -65,7 +65,7 @@ class FluencyDetector(Detector):
         if scorer is None or ctx.lang != ctx.source_lang or ctx.source_lang != "en":
             return [None] * len(groups)
         wanted = [(gi, k, seg.text) for gi, g in enumerate(groups) for k, seg in enumerate(g.variant)
-                  if not seg.is_boilerplate and seg.lang in (None, "en")]
+                  if seg.block not in ("boilerplate", "code") and seg.lang in (None, "en")]
         scored = scorer.score([t for _, _, t in wanted])
         out: list[list[Evidence | None] | None] = [None] * len(groups)
         for (gi, k, text), ev in zip(wanted, scored, strict=True):
@@ -87,10 +87,9 @@ class FluencyDetector(Detector):
                 "terms": sorted(terms)}
 
     def gate_count(self, summary: dict[str, Any], s: Settings) -> tuple[int, int, str]:
-        """The gate judges an article by its distinct spun sentences (a page with fewer than
-        ``page_min_spun`` counts none: two odd sentences do not make a spun page)."""
-        spun = summary["spun"] if summary["spun"] >= s.page_min_spun else 0
-        return spun, summary["sentences"], "distinct English sentences spun"
+        """The gate counts an article's distinct spun sentences, and none unless it is spun as a whole
+        (``page_share`` and ``page_min_spun``): a few odd sentences do not make a spun page."""
+        return summary["spun"] if summary["fails"] else 0, summary["sentences"], "distinct English sentences spun"
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         article = calibration.get("article") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,16 +22,29 @@ class OmissionDetector(Detector):
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
         min_words: int = setting(4, "content words the omitted segment needs", lo=1, hi=1000)
+        edge_max_words: int = setting(8, "a link-like line (no final punctuation) of at most this many words, omitted "
+                                         "between the article's chrome and its first (or last) aligned segment, is "
+                                         "the original's chrome, not its text (0: none is)", lo=0, hi=1000)
 
-    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
-        if group.kind != "omission" or group.original_body_text is None:
-            return None
-        text = group.original_body_text
-        return [{"words": len(content_words(text, ctx.glossary)), "seg": group.original[0].seg_id,
-                 "text": shorten(text)}]
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        aligned = [k for k, g in enumerate(groups) if g.kind not in ("omission", "boilerplate")]
+        first, last = (aligned[0], aligned[-1]) if aligned else (len(groups), -1)
+        out: list[Sequence[Evidence | None] | None] = []
+        for k, group in enumerate(groups):
+            text = group.original_body_text
+            if group.kind != "omission" or text is None:
+                out.append(None)
+                continue
+            out.append([{"words": len(content_words(text, ctx.glossary)), "seg": group.original[0].seg_id,
+                         "text": shorten(text), "edge": k < first or k > last,
+                         "link_like": not text.rstrip().endswith((".", ":", ";", "?", "!", ","))}])
+        return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["words"] < s.min_words:
+            return None
+        if ev.get("edge") and ev.get("link_like") and ev["words"] <= s.edge_max_words:
             return None
         return Finding(f"original segment {ev['seg']} has no counterpart here: “{ev['text']}”")
 
