@@ -215,10 +215,13 @@ def from_bilingual(raw: dict, folder: Path) -> dict:
                 if kind == "garbled":
                     method = faults.get((d["path"], p["index"]), {}).get("method")
                     kind = "replaced" if method == "foreign_paragraph" else "shuffled"
+                frame_text = is_frame and not kind  # frame is not scored as text, as in eval_corpora
                 blocks.append({"index": p["index"], "text": p["text"], "kind": p["block"],
                                "boilerplate": is_frame, "chrome": None,
-                               "original_index": p["original_index"], "fault": kind, "status": p["status"],
-                               "reason": p["reason"], "numbers_differ": bool(p["numbers_differ"])})
+                               "original_index": p["original_index"], "fault": kind,
+                               "status": "unscored" if frame_text else p["status"],
+                               "reason": "boilerplate" if frame_text else p["reason"],
+                               "numbers_differ": bool(p["numbers_differ"])})
             doc["blocks"] = blocks
             doc["faults"] = sorted({b["fault"] for b in blocks if b["fault"]}
                                    | {f["kind"] for f in raw["faults"] if f["doc"] == d["path"]

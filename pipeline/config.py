@@ -118,6 +118,10 @@ class PairConfig(Settings, section="pair"):
     same_lang_min_similarity: float = setting(0.55, "same-language pages whose word sequences match for this "
                                                    "share of their length are a variant (a rewrite) and its "
                                                    "original", lo=0.0, hi=1.0)
+    by_path: bool = setting(True, "without a manifest, a variant whose path is an original's with the language "
+                                  "code swapped (sv/guide/x.html ↔ en/guide/x.html, x.sv.md ↔ x.md) is paired with it, "
+                                  "unless another original's text fits it clearly better")
+    path_margin: float = setting(0.2, "… better by this much (alignment fit)", lo=0.0, hi=1.0)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ Documents named in the manifest are paired with their original document, and the
 that document's articles. Without a manifest entry a variant article is paired with the original
 article that shares the most evidence that survives translation — numbers, names, URLs, command
 options, cognate stems — weighted by rarity, with the length ratio as a tie-breaker; or with none
-when the best match is weak or not clearly better than the next one. English "variants" of English
+when the best match is weak or not clearly better than the next one — unless the variant's path is an
+original's with the language code swapped (``sv/guide/x.html`` ↔ ``en/guide/x.html``): localized
+sites mirror their paths, so the path twin is its original unless another original's text fits the
+variant clearly better. English "variants" of English
 originals (spun rewrites) are found as near-duplicates and oriented by word frequency: a spinner
 swaps common words for rarer synonyms, so the side whose differing words are rarer in the corpus
 is the variant.
@@ -14,8 +17,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -23,6 +27,35 @@ import polars as pl
 from .config import PairConfig
 from .frames import ARTICLE_SCHEMA
 from .text import CODE_RE, fold, folded_words, names, numbers
+
+_LANG_PART_RE = re.compile(r"(?i)^[a-z]{2,3}(?:[-_][a-z]{2,4})?$")
+_LANG_SUFFIX_RE = re.compile(r"(?i)[._-][a-z]{2,3}(?:[-_][a-z]{2,4})?$")
+
+
+def path_key(path: str, is_language: Callable[[str], bool]) -> str:
+    """``path`` with its language codes made wild: a folder named by a language ("sv", "pt-BR") and a
+    language suffix of the file's stem ("x.sv.md", "x_de.html")."""
+    parts = path.split("/")
+    out = ["*" if _LANG_PART_RE.match(p) and is_language(p[:3].split("-")[0].split("_")[0].lower()) else p
+           for p in parts[:-1]]
+    stem, dot, ext = parts[-1].rpartition(".") if "." in parts[-1] else (parts[-1], "", "")
+    m = _LANG_SUFFIX_RE.search(stem)
+    if m and is_language(re.split(r"[-_]", m.group(0)[1:])[0].lower()):
+        stem = stem[:m.start()]
+    return "/".join([*out, stem + ".*" + dot + ext])  # x.md and x.de.md alike
+
+
+def path_twins(variants: list[str], originals: list[str], is_language: Callable[[str], bool]) -> dict[str, str]:
+    """The original document each variant document mirrors by path (only where exactly one does)."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for o in dict.fromkeys(originals):
+        by_key[path_key(o, is_language)].append(o)
+    out = {}
+    for v in dict.fromkeys(variants):
+        found = [o for o in by_key.get(path_key(v, is_language), []) if o != v]
+        if len(found) == 1:
+            out[v] = found[0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -142,6 +175,12 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
     for i, o in enumerate(originals):
         by_doc[o.doc_path].append(i)
     articles_in_doc = Counter(a.doc_path for a in articles)
+    twins: dict[str, str] = {}
+    if cfg.by_path:
+        from .langid import known_language
+
+        twins = path_twins([a.doc_path for a in auto if role[a.article_id] == "variant"],
+                           [o.doc_path for o in originals], known_language)
 
     pairs: dict[str, Pairing] = {}
     xindex = None  # built on the first variant with a lexicon
@@ -177,6 +216,17 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
                                           f"manifest pairs {a.doc_path} with {o.doc_path}")
             continue
         lexicon = (lexicons or {}).get(a.lang)
+        twin = twins.get(a.doc_path)
+        if twin is not None:
+            # the path twin's article this one fits best (the one at its position when the counts agree)
+            candidates = by_doc[twin]
+            twin_ranked = sorted(((alignment_fit(a.segments, originals[i].segments, lexicon), i) for i in candidates),
+                                 key=lambda x: (-x[0], x[1])) if lexicon is not None else index.scores(a, set(candidates))
+            same_pos = [i for i in candidates if originals[i].position == a.position]
+            twin_score, twin_best = twin_ranked[0]
+            if same_pos and len(candidates) == articles_in_doc[a.doc_path]:
+                twin_best = same_pos[0]
+                twin_score = next(sc for sc, i in twin_ranked if i == twin_best)
         if lexicon is not None:
             if xindex is None:
                 from .xling import DocumentIndex
@@ -189,6 +239,13 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
         else:
             ranked = index.scores(a)
         ranked = [r for r in ranked if originals[r[1]].article_id != a.article_id]
+        if twin is not None and not (ranked and originals[ranked[0][1]].doc_path != twin
+                                     and ranked[0][0] - twin_score > cfg.path_margin):
+            o = originals[twin_best]
+            pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(twin_score, 4), "automatic",
+                                          f"mirrors the path of {o.doc_path} (language code aside); text fit "
+                                          f"{twin_score:.2f}")
+            continue
         if not ranked or ranked[0][0] < cfg.min_score:
             best = f" (best {ranked[0][0]:.2f} < {cfg.min_score})" if ranked else ""
             pairs[a.article_id] = Pairing(None, None, round(ranked[0][0], 4) if ranked else None, "none",
@@ -243,13 +300,35 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
                 continue
             matcher = difflib.SequenceMatcher(a=sa, b=sb, autojunk=False)
             if matcher.real_quick_ratio() < cfg.same_lang_min_similarity or \
-                    matcher.ratio() < cfg.same_lang_min_similarity:
+                    matcher.ratio() < cfg.same_lang_min_similarity or not _rewrite_like(matcher):
                 continue
             rarity_a = _mean_log_freq(set(sa) - set(sb), freq)
             rarity_b = _mean_log_freq(set(sb) - set(sa), freq)
             variant = a.article_id if rarity_a < rarity_b else other_id
             role[variant] = "variant"
             break
+
+
+def _rewrite_like(matcher: difflib.SequenceMatcher, max_words: int = 3, min_distinct: int = 3) -> bool:
+    """Whether two similar texts differ as a rewrite does — word by word, most differing words in
+    short replacements (at most ``max_words`` on each side), at least ``min_distinct`` different
+    ones among words without digits — rather than as two pages of one kind do: in whole lines and
+    sections (the man pages of sha224sum and b2sum), or in a name and its numbers alone (sha256sum
+    and sha384sum, ls and dir)."""
+    a, b = matcher.a, matcher.b
+    short = changed = 0
+    distinct: set[tuple] = set()
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        n = max(i2 - i1, j2 - j1)
+        changed += n
+        if op == "replace" and i2 - i1 <= max_words and j2 - j1 <= max_words:
+            short += n
+            pair = (tuple(a[i1:i2]), tuple(b[j1:j2]))
+            if not any(ch.isdigit() for w in pair[0] + pair[1] for ch in w):
+                distinct.add(pair)
+    return changed > 0 and short / changed >= 0.5 and len(distinct) >= min_distinct
 
 
 def _mean_log_freq(ws: set[str], freq: Counter[str]) -> float:

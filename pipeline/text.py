@@ -99,7 +99,8 @@ def _is_title_case(tokens: list[str]) -> bool:
     return sum(t[0].isupper() for t in long_words) >= 0.75 * len(long_words)
 
 
-CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+|<[^>\s]+>)")
+CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.-]+\(\d\)|https?://\S+|www\.\S+|<[^>\s]+>)"
+                     r"|(?<![\w%])%[-#0 +']?\d*(?:\.\d+)?[A-Za-z](?!\w)")  # … and printf directives: %s, %-10d
 
 
 def prose(text: str) -> str:

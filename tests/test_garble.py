@@ -170,3 +170,39 @@ def test_replacement(pages: list[ParallelPage], sv: Lexicon) -> None:
     ev = replacement_evidence(0.05, [0.5, 0.55, 0.6, 0.52], [0.05, 0.4], 0)
     assert ev.better == (1, 0.4) and ev.z < -5
     assert "original paragraph 2 matches it better (0.40)" in decide(None, None, ev, th)[0]
+
+
+def _articles(pages: list[ParallelPage], path: str) -> list:
+    from pipeline.pair import ArticleText
+
+    out = []
+    for p in pages:
+        for lang, texts in (("en", p.en), (p.lang, p.xx)):
+            doc = path.format(lang=lang, name=p.name)
+            out.append(ArticleText(f"{doc}#1", doc, 0, lang, None, texts[0], "\n".join(texts[1:]), tuple(texts[1:])))
+    return out
+
+
+def test_a_mirrored_path_pairs_what_the_text_alone_cannot(pages: list[ParallelPage], sv: Lexicon) -> None:
+    """Short and near-identical man pages (chown and chgrp, the checksum tools) confuse pairing by text;
+    a localized site's mirrored paths (sv/x.txt ↔ en/x.txt) settle it, and a path whose twin holds
+    another page's text does not override the text."""
+    from pipeline.config import PairConfig
+    from pipeline.pair import pair_articles
+
+    chosen = pages[:80]
+    cfg = PairConfig()
+    by_text = dict(pair_articles(_articles(chosen, "{lang}-{name}.txt"), {}, cfg, "en", {"sv": sv})[1])
+    by_path = dict(pair_articles(_articles(chosen, "{lang}/{name}.txt"), {}, cfg, "en", {"sv": sv})[1])
+    right_text = sum(by_text[f"sv-{p.name}.txt#1"].original_path == f"en-{p.name}.txt" for p in chosen)
+    right_path = sum(by_path[f"sv/{p.name}.txt#1"].original_path == f"en/{p.name}.txt" for p in chosen)
+    assert right_path == len(chosen) and right_text < right_path
+    assert all("mirrors the path" in by_path[f"sv/{p.name}.txt#1"].reason for p in chosen)
+    # the Swedish text of page 0 under the name of page 1: its text wins over the path
+    swapped = [a for a in _articles(chosen, "{lang}/{name}.txt") if a.doc_path != f"sv/{chosen[1].name}.txt"]
+    moved = next(a for a in swapped if a.doc_path == f"sv/{chosen[0].name}.txt")
+    swapped = [a for a in swapped if a is not moved] + [
+        type(moved)(f"sv/{chosen[1].name}.txt#1", f"sv/{chosen[1].name}.txt", 0, "sv", None, moved.title, moved.body,
+                    moved.segments)]
+    got = pair_articles(swapped, {}, cfg, "en", {"sv": sv})[1][f"sv/{chosen[1].name}.txt#1"]
+    assert got.original_path == f"en/{chosen[0].name}.txt", got.reason

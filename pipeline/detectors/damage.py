@@ -95,13 +95,13 @@ class ReplacementDetector(Detector):
                       ) -> list[Sequence[Evidence | None] | None]:
         if ctx.lexicon is None:
             return [None] * len(groups)
+        from ..text import fold, words
+
         pairs = [g for g in groups if _translated_pair(g, ctx) and g.kind == "1:1" and g.similarity is not None]
         scores = {id(g): g.similarity for g in pairs}
         out: list[Sequence[Evidence | None] | None] = []
-        from ..text import words
-
         for g in groups:
-            if id(g) not in scores:
+            if id(g) not in scores or fold(g.text) == fold(g.original_text or ""):  # a copy replaces nothing
                 out.append(None)
                 continue
             others = [v for k, v in scores.items() if k != id(g)]
@@ -145,7 +145,7 @@ class WordOrderDetector(Detector):
 
         out: list[Evidence | None] = []
         for seg in group.variant:
-            if seg.block in ("boilerplate", "code") or seg.lang in (None, ctx.source_lang):
+            if seg.block in ("boilerplate", "code", "title") or seg.lang in (None, ctx.source_lang):
                 out.append(None)
                 continue
             ev = order_evidence(order_chunks(seg.text, ctx.lexicon, ctx.lang), model)
