@@ -24,6 +24,7 @@ import polars as pl
 from .config import GateConfig
 from .detectors import DETECTORS, FLAGS, Detector, FlagsConfig
 from .frames import HIGHLIGHT_TYPE, articles_schema, list_column
+from .waivers import WaiverSet, apply_waivers, no_waivers
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,11 @@ def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration:
 
 
 def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mapping[str, str],
-                   calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``segments`` (scored rows) with ``flags``, ``reasons`` and ``highlights``; COMET scores
-    (article_id, align_group, comet) join their groups first. ``pairs`` and ``calibration``: from
-    ``language_pairs`` and ``calibrate`` over the whole corpus."""
+                   calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None,
+                   waivers: WaiverSet | None = None) -> pl.DataFrame:
+    """``segments`` (scored rows) with ``flags``, ``reasons``, ``highlights`` and ``waived``; COMET
+    scores (article_id, align_group, comet) join their groups first. ``pairs`` and ``calibration``:
+    from ``language_pairs`` and ``calibrate`` over the whole corpus; ``waivers``: see ``pipeline.waivers``."""
     if comet is not None and comet.height:
         segments = _with_comet(segments, comet)
     all_flags, all_reasons, all_highlights = [], [], []
@@ -100,9 +102,10 @@ def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mappin
         all_flags.append(f)
         all_reasons.append(r)
         all_highlights.append(h)
-    return segments.with_columns(list_column("flags", all_flags, pl.List(pl.String)),
-                                 list_column("reasons", all_reasons, pl.List(pl.String)),
-                                 list_column("highlights", all_highlights, HIGHLIGHT_TYPE))
+    judged = segments.with_columns(list_column("flags", all_flags, pl.List(pl.String)),
+                                   list_column("reasons", all_reasons, pl.List(pl.String)),
+                                   list_column("highlights", all_highlights, HIGHLIGHT_TYPE))
+    return apply_waivers(judged, waivers or no_waivers())
 
 
 def language_pairs(articles: pl.DataFrame) -> dict[str, str]:
@@ -157,26 +160,32 @@ def article_verdict(role: str, lang: str, paired: bool, flag_counts: Mapping[str
 
 def judge_articles(articles: pl.DataFrame, segments: pl.DataFrame, cfg: GateConfig,
                    skipped_required: Iterable[str] = (), comet: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``articles`` (scored) with ``flag_counts``, ``verdict`` and ``reasons``, and the mean COMET of
-    their groups; ``segments`` judged."""
+    """``articles`` (scored) with ``flag_counts`` (waived findings left out), ``waived_counts``,
+    ``verdict`` and ``reasons``, and the mean COMET of their groups; ``segments`` judged."""
     if comet is not None and comet.height:
         means = comet.group_by("article_id").agg(pl.col("comet").mean().round(4).alias("_comet"))
         articles = articles.join(means, on="article_id", how="left").with_columns(
             pl.col("_comet").alias("comet")).drop("_comet")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for article_id, flags in segments.select("article_id", "flags").iter_rows():
+    waived: dict[str, Counter[str]] = defaultdict(Counter)
+    for article_id, flags, row_waived in segments.select("article_id", "flags", "waived").iter_rows():
         if flags:
-            counts[article_id].update(flags)
+            off = {w["flag"] for w in row_waived}
+            counts[article_id].update(f for f in flags if f not in off)
+            waived[article_id].update(off)
     skipped = tuple(skipped_required)
-    flag_counts, verdicts, reasons = [], [], []
+    flag_counts, waived_counts, verdicts, reasons = [], [], [], []
     for a in articles.select("article_id", "role", "lang", "original_article_id", "n_body").iter_rows(named=True):
         c = {f: counts[a["article_id"]].get(f, 0) for f in FLAGS}
         v = article_verdict(a["role"], a["lang"], a["original_article_id"] is not None, c, a["n_body"] or 0, cfg,
                             skipped)
         flag_counts.append(c)
+        waived_counts.append({f: waived[a["article_id"]].get(f, 0) for f in FLAGS})
         verdicts.append(v.verdict)
         reasons.append(list(v.reasons))
-    return articles.with_columns(pl.Series("flag_counts", flag_counts, dtype=articles_schema(FLAGS)["flag_counts"]),
+    schema = articles_schema(FLAGS)
+    return articles.with_columns(pl.Series("flag_counts", flag_counts, dtype=schema["flag_counts"]),
+                                 pl.Series("waived_counts", waived_counts, dtype=schema["waived_counts"]),
                                  pl.Series("verdict", verdicts, dtype=pl.String),
                                  list_column("reasons", reasons, pl.List(pl.String)))
 

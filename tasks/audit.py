@@ -24,15 +24,18 @@ import polars as pl
 from pipeline.backtranslate import BT_SCHEMA, backtranslate_corpus, backtranslation_requests
 from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_requests, comet_scores
+from pipeline.discover import text_digest
+from pipeline.gate import evaluate
 from pipeline.housekeeping import remove_stale
 from pipeline.judge import calibrate, calibrating, language_pairs
+from pipeline.junit import junit_xml
 from pipeline.langid import corpus_languages
 from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
 from pipeline.report import render_index
 from pipeline.structure import structure_corpus
-from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context
+from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context, waivers_of
 
 from . import config as cfg
 from .parts import (
@@ -461,7 +464,8 @@ class AuditCorpus(TqaTask):
         return {"summary": luigi.LocalTarget(str(out / "summary.json")),
                 "segments": luigi.LocalTarget(str(out / "segments.parquet")),
                 "articles": luigi.LocalTarget(str(out / "articles.parquet")),
-                "index": luigi.LocalTarget(str(out / "index.html"))}
+                "index": luigi.LocalTarget(str(out / "index.html")),
+                "junit": luigi.LocalTarget(str(out / "junit.xml"))}
 
     def complete(self) -> bool:
         outputs = self.output()
@@ -474,6 +478,8 @@ class AuditCorpus(TqaTask):
             summary = read_json(Path(outputs["summary"].path))
         except (OSError, ValueError):
             return False
+        if summary.get("waivers", {}).get("state", "") != waivers_of(self.snap).state:  # type: ignore[union-attr]
+            return False  # a waiver expired since: judge again
         return summary.get("run", {}).get("digest") == self.snap.run_digest(self.languages)  # type: ignore[union-attr]
 
     def run(self):
@@ -481,7 +487,7 @@ class AuditCorpus(TqaTask):
         yield PairArticles(self.corpus, self.out, snap.pair_digest(langs))  # a dynamic dependency: needs the languages
         plan = compute_shard_plan(self)
         comet = comet_digest(snap, plan, snap.backtranslate_digest(langs))
-        judge = snap.judge_digest(comet)
+        judge = text_digest(snap.judge_digest(comet), waivers_of(snap).state)  # expiry changes the verdicts
         if not plan_target(self, comet).exists():
             write_json(plan_target(self, comet), [[s, d, list(o)] for s, d, o in plan])
         report = ReportCorpus(self.corpus, self.out, judge, comet)
@@ -495,11 +501,12 @@ class AuditCorpus(TqaTask):
             problems += read_json(Path(t.output()["problems"].path))
         problems += status.get("problems", [])
         survey = read_json(Path(self.input().path))
-        summary = build_summary(snap, articles, problems, status, survey, snap.run_digest(langs))
+        summary = build_summary(snap, articles, problems, status, survey, snap.run_digest(langs), segments)
         out = self.output()
         write_parquet(out["segments"], segments)
         write_parquet(out["articles"], articles)
         atomic_write_text(Path(out["index"].path), render_index(summary, articles.to_dicts()))
+        atomic_write_text(Path(out["junit"].path), junit_xml(evaluate(summary, segments)))
         write_json(out["summary"], summary)  # last: its digest marks the run complete
         keep = set()
         for task in luigi.task.flatten([report, report.requires(), JudgeCorpus(self.corpus, self.out, judge, comet),
@@ -513,3 +520,23 @@ class AuditCorpus(TqaTask):
         keep.add(str(Path(plan_target(self, comet).path)))
         pages = set(read_json(Path(report.output().path)))  # type: ignore[arg-type]
         remove_stale(self.work, keep, Path(self.out) / "articles", pages)
+
+
+# --------------------------------------------------------------------------- the Luigi way
+#: Print the verdict and the report's path when AuditCorpus succeeds (or was already complete), as
+#: ``tqa audit`` does; ``tqa audit`` turns this off and prints them itself.
+ANNOUNCE = True
+
+
+@AuditCorpus.event_handler(luigi.Event.SUCCESS)
+@AuditCorpus.event_handler(luigi.Event.DEPENDENCY_PRESENT)
+def _announce(task: AuditCorpus) -> None:
+    if not ANNOUNCE or not isinstance(task, AuditCorpus):
+        return
+    from .cli import print_summary
+
+    try:
+        summary = read_json(Path(task.output()["summary"].path))
+    except (OSError, ValueError):
+        return
+    print_summary(summary, Path(task.out))  # type: ignore[arg-type]

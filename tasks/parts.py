@@ -26,12 +26,13 @@ import polars as pl
 
 from pipeline.audit import score_articles
 from pipeline.config import AlignConfig, ExtractConfig, GateConfig, LangIdConfig
-from pipeline.detectors import FlagsConfig
+from pipeline.detectors import FLAGS, FlagsConfig
 from pipeline.discover import Document, InputProblem
 from pipeline.extract import SourceFile, extract_documents
 from pipeline.judge import judge_articles, judge_segments
 from pipeline.langid import survey_documents
 from pipeline.report import render_article
+from pipeline.waivers import read_waivers, today
 
 from .targets import atomic_write_text
 
@@ -161,7 +162,8 @@ def judge_part(p: JudgePart) -> None:
     articles = pl.read_parquet(p.articles)
     comet = pl.read_parquet(p.comet)
     comet = comet.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
-    segments = judge_segments(pl.read_parquet(p.segments), p.flags, p.pairs, p.calibration, comet)
+    waivers = read_waivers(p.gate.waivers, today(), FLAGS)
+    segments = judge_segments(pl.read_parquet(p.segments), p.flags, p.pairs, p.calibration, comet, waivers)
     write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet))
     write_parquet_path(Path(p.out_segments), segments)
 
