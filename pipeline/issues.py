@@ -72,10 +72,17 @@ def group_reasons(findings: Iterable[tuple[str, str, str]]) -> list[ReasonGroup]
     out = []
     for (flag, key), members in groups.items():
         reasons = {r for r, _ in members}
-        out.append(ReasonGroup(flag, severity(flag), members[0][0] if len(reasons) == 1 else key,
+        out.append(ReasonGroup(flag, severity(flag), members[0][0] if len(reasons) == 1 else _readable(key),
                                tuple(a for _, a in members)))
     order = {f: i for i, f in enumerate(dict.fromkeys(f for f, _ in groups))}
     return sorted(out, key=lambda g: (flag_order(g.flag), -g.count, order[g.flag]))
+
+
+def _readable(key: str) -> str:
+    """A reason key as a reader sees it: "N word substitutions break …" -> "word substitutions break …",
+    other particulars as "…"."""
+    text = key.removeprefix("N ")
+    return re.sub(r"\bN\b", "…", text)
 
 
 def severity_counts(flag_counts: Mapping[str, int | None]) -> dict[str, int]:
@@ -106,3 +113,37 @@ def top_flags(flag_counts: Mapping[str, int | None], n: int = 3) -> list[tuple[s
 def has_issue(flags: Sequence[str]) -> bool:
     """A row carries an issue when it has a flag other than ``boilerplate``."""
     return any(f != "boilerplate" for f in flags)
+
+
+_REMEDIES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"binary file", "Convert it to text (or HTML/Markdown), or move it out of the corpus."),
+    (r"empty file", "Remove it from the corpus, or give it content."),
+    (r"over the limit of .* max_file_mb", "Split the file, or raise [extract] max_file_mb in luigi.cfg."),
+    (r"undecodable bytes|not UTF-8", "Save the file as UTF-8 (or add its encoding to [extract] fallback_encodings)."),
+    (r"no text found", "Check that the file holds text outside markup; otherwise remove it."),
+    (r"cannot extract text", "Open the file and check that it is well-formed; this is a bug if it is."),
+    (r"names the original .* not in the", "Fix the original's path in manifest.csv (relative to the corpus)."),
+    (r"is not a document of the corpus", "Remove the row from manifest.csv, or add the document."),
+    (r"fields where the header has", "Give the row of manifest.csv as many fields as its header."),
+    (r"listed twice", "Remove the duplicate row from manifest.csv."),
+    (r"lang .* is not a|language .* is not one", "Use an ISO 639-1 code (sv, de, fr, ja …) in manifest.csv."),
+    (r"role .* must be", "Write original or variant in the role column."),
+    (r"names itself as its original", "Leave its original empty (an original) or name another document."),
+    (r"manifest|header is", "Fix manifest.csv's header: path,lang,original[,role]."),
+    (r"glossary", "Give glossary.csv a header with a 'term' column."),
+    (r"waiver .* expired", "Renew the waiver (a later expires date) or remove its row."),
+    (r"line \d+: .*the row is not applied|header lacks", "Fix the row in the waivers file ([gate] waivers)."),
+    (r"no Argos Translate package|COMET", "Run `make models`, or `tqa models install --from FILE` offline."),
+))
+
+
+def remedy(path: str, error: str) -> str:
+    """What to do about an input problem of ``summary.json``: the message's own advice (after " — ")
+    when it has some, else advice for the kind of problem, else "Look at the file"."""
+    _, sep, advice = error.rpartition(" — ")
+    if sep and advice:
+        return advice[0].upper() + advice[1:]
+    for pattern, todo in _REMEDIES:
+        if pattern.search(error):
+            return todo
+    return f"Look at {path}." if path else "Look at the file."

@@ -33,7 +33,7 @@ from pipeline.langid import corpus_languages
 from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
-from pipeline.report import render_index
+from pipeline.report import ORDER_COLUMNS, navigation, render_index, report_order
 from pipeline.structure import structure_corpus
 from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context, waivers_of
 
@@ -382,7 +382,9 @@ class JudgeCorpus(_WithShardPlan):
                                          o["segments"].path, o["articles"].path, snap.configs["flags"],
                                          snap.configs["gate"], tuple(skipped), pairs, calibration)
                                for a, o in zip(scored, outs, strict=True)])
-        write_json(self.output()["status"], status)
+        order = report_order(pl.concat([pl.read_parquet(o["articles"].path, columns=list(ORDER_COLUMNS))
+                                        for o in outs]).to_dicts())
+        write_json(self.output()["status"], {**status, "order": order})  # the pages' previous/next links
 
 
 class ReportShard(TqaTask):
@@ -401,10 +403,13 @@ class ReportShard(TqaTask):
 
     def run(self) -> None:
         final, parts = self.input(), pool_size()
-        run = run_context(self.snap, read_json(Path(final["status"].path)))
+        status = read_json(Path(final["status"].path))
+        run = run_context(self.snap, status)
         shard = final["shards"][self.shard]
+        mine = pl.read_parquet(shard["articles"].path, columns=["article_id"])["article_id"].to_list()
+        nav = navigation(status.get("order", []), mine)  # type: ignore[union-attr]
         pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, self.out, run,
-                                                   part, parts) for part in range(parts)])
+                                                   part, parts, nav) for part in range(parts)])
         write_json(self.output(), [name for names in pages for name in names])
 
 

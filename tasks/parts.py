@@ -177,6 +177,7 @@ class ReportPart:
     run: dict  # run context of every page (tool, corpus, stages, models, generated)
     part: int
     parts: int
+    nav: dict | None = None  # article id -> pipeline.report.Nav (previous/next article links)
 
 
 def report_part(p: ReportPart) -> list[str]:
@@ -193,6 +194,7 @@ def report_part(p: ReportPart) -> list[str]:
     names = []
     for art in articles.iter_rows(named=True):
         path = Path(p.out) / "articles" / f"{art['article_id']}.html"
-        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run))
+        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run,
+                                               (p.nav or {}).get(art["article_id"])))
         names.append(path.name)
     return names
