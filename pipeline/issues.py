@@ -15,7 +15,7 @@ from .detectors import FLAG_SEVERITY, FLAGS
 from .detectors.base import SEVERITIES
 
 #: A short mark for each severity, shown with its name (never colour alone).
-SEVERITY_MARK = {"critical": "✖", "major": "▲", "minor": "●", "info": "ℹ"}
+SEVERITY_MARK = {"critical": "✖", "major": "▲", "minor": "■", "info": "ℹ"}
 
 _PARENS = re.compile(r"\s*\((?:confidence\s+)?[<>≤≥=\s]*[\d.,%]+[^()]*\)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")

@@ -285,21 +285,24 @@ def _highlights(row: Mapping[str, Any], side: str, n: int) -> list[tuple[int, in
 
 
 def _marks(text: str, start: int, end: int, marks: list[tuple[int, int, str]]) -> str:
-    """``text[start:end]`` escaped, with ``<mark>`` around the characters that triggered a flag."""
+    """``text[start:end]`` escaped, with ``<mark>`` around the characters that triggered a flag. A
+    flag whose highlight is the whole segment (an untranslated sentence) gets a lighter mark, so the
+    words a narrower finding points at stand out inside it."""
     inside = [(max(a, start), min(b, end), f) for a, b, f in marks if a < end and b > start]
     if not inside:
         return str(escape(text[start:end]))
+    whole = {(a, b, f) for a, b, f in marks if a == 0 and b == len(text)}
     cuts = sorted({start, end, *(a for a, _, _ in inside), *(b for _, b, _ in inside)})
     out = []
     for a, b in pairwise(cuts):
         piece = escape(text[a:b])
-        flags = sorted({f for x, y, f in inside if x <= a and y >= b}, key=flag_order)
-        if flags:
+        covering = [(x, y, f) for x, y, f in marks if x <= a and y >= b]
+        if covering:
+            flags = sorted({f for _, _, f in covering}, key=flag_order)
+            narrow = [m for m in covering if m not in whole]
             top = min((severity(f) for f in flags), key=severity_rank)
             names = escape(", ".join(flags))
-            whole = " whole" if a == 0 and b == len(text) else ""
-            out.append(f'<mark class="hl hl-{top}{whole}" title="{names}"><span class="vh">[{names}: </span>{piece}'
-                       f'<span class="vh">]</span></mark>')
+            out.append(f'<mark class="hl hl-{top}{"" if narrow else " whole"}" title="{names}">{piece}</mark>')
         else:
             out.append(str(piece))
     return "".join(out)
@@ -469,11 +472,11 @@ def _segment_html(r: _Row, expected_lang: str, paired: bool, prev_issue: str | N
         for f in flags:
             sev = severity(f.name)
             waived = f.waived is not None
-            out.append(f'<li class="{"is-waived" if waived else ""}">{sev_badge(sev)}'
-                       f'<span class="badge {f.css}">{escape(f.name)}</span>'
-                       + ('<span class="badge waived">waived</span>' if waived else "")
+            out.append(f'<li class="{"is-waived" if waived else ""}">{sev_badge(sev)} '
+                       f'<span class="badge {f.css}">{escape(f.name)}</span> '
+                       + ('<span class="badge waived">waived</span> ' if waived else "")
                        + f'<span class="why">{escape(f.reason)}</span>'
-                       + (f'<span class="waiver">waived: {escape(f.waived)}</span>' if waived else "") + "</li>")
+                       + (f' <span class="waiver">waived: {escape(f.waived)}</span>' if waived else "") + "</li>")
         out.append("</ul>")
     out.append("</li>\n")
     return "".join(out)
@@ -553,9 +556,9 @@ def _group_html(g: Any, waived: bool = False) -> Markup:
     label = f"{escape(g.flag)} ×{g.count}" if g.count > 1 else escape(g.flag)
     show = (f' · <a href="#{g.anchors[0]}" data-show="flag-{escape(g.flag)}">show only {escape(g.flag)}</a>'
             if not waived else "")
-    return Markup(f'<div class="group-head">{sev_badge(g.severity)}<span class="badge {_flag_css(g.flag)}">'
-                  f'<span class="times">{label}</span></span>'
-                  + ('<span class="badge waived">waived</span>' if waived else "")
+    return Markup(f'<div class="group-head">{sev_badge(g.severity)} <span class="badge {_flag_css(g.flag)}">'
+                  f'<span class="times">{label}</span></span> '
+                  + ('<span class="badge waived">waived</span> ' if waived else "")
                   + f'<span class="what">{escape(g.text)}</span></div>'
                   f'<div class="where">segment{"s" if g.count > 1 else ""}: {where}{more}{show}</div>')
 
@@ -690,7 +693,7 @@ def _index_row(v: ArticleView, article: Mapping[str, Any]) -> Markup:
            '<td data-label="Issues"><div class="sevs">']
     for s in ("critical", "major", "minor"):
         if sev[s]:
-            out.append(sev_badge(s, sev[s]))
+            out.append(sev_badge(s, sev[s]) + " ")
     if not n_issues:
         out.append('<span class="small">none</span>')
     waived = sum(v.waived.values())
