@@ -846,7 +846,8 @@ def chart_worst(views: Sequence[ArticleView], articles: Mapping[str, Mapping[str
     width, left, bar, gap = 380, 170, 18, 6
     height = len(worst) * (bar + gap) + 4
     titles = Counter(v.title for v in worst)
-    parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="c-worst-t">'
+    # a group, not an image: its bars are links to the articles' pages
+    parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="group" aria-labelledby="c-worst-t">'
               f'<title id="c-worst-t">The {len(worst)} worst failing articles and the share of their body segments '
               f"that carry a flag</title>")]
     for k, v in enumerate(worst):
