@@ -363,7 +363,8 @@ def format_text(r: GateResult, verbose: bool = False, limit: int = 10) -> str:
         mark = "critical" if sev["critical"] else "major" if sev["major"] else severity(top_flags(o.flag_counts)[0][0]) \
             if top_flags(o.flag_counts) else "info"
         lines.append(f"  {SEVERITY_MARK.get(mark, '·')} {o.article_id}  [{o.lang}]  {_flags_text(o)}  ({o.doc_path})")
-        for why in (o.why if verbose else o.why[:1]):
+        # the reasons say what the flag counts say; under a baseline the first one says what is new
+        for why in (o.why if verbose else o.why[:1] if r.baseline is not None else ()):
             lines.append(f"      {why}")
         if verbose and o.waived:
             lines.append(f"      {o.waived} finding{'s' if o.waived > 1 else ''} waived")
