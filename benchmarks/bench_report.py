@@ -1,14 +1,16 @@
 """Speed of the report pages alone: every article page and the index of an existing report, rendered
 again in one process from its ``segments.parquet`` and ``articles.parquet`` (nothing is written).
 
-    python benchmarks/bench_report.py REPORT_DIR [--rounds 3] [--json PATH]
+    python benchmarks/bench_report.py REPORT_DIR [--rounds 3] [--json PATH] [--code DIR]
 
 Run it from the repository root with the project's Python, on a report written by ``tqa audit`` (for
 the 2,000-pair corpus of ``benchmarks/bench_audit.py``: ``tqa audit /tmp/tqa-bench/corpus --out
 /tmp/rep-bench``). It prints the fastest of ``--rounds`` rounds: seconds for all article pages, for the
 index, and microseconds per segment row — the figure that must not grow when the pages change. The
 work is the same as the audit's ``ReportShard`` and index steps, without the process pool and the
-writes, so the figure is the rendering's own.
+writes, so the figure is the rendering's own. ``--code DIR`` renders with the ``pipeline`` package of
+another checkout (e.g. ``git archive <commit> pipeline | tar -x -C DIR``) to compare two versions on the
+same report.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def load(report: Path) -> tuple[list[dict], dict[str, list[dict]], dict]:
@@ -60,16 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("report", type=Path)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--code", type=Path, default=REPO, help="the checkout whose pipeline renders (default: this one)")
     args = p.parse_args(argv)
+    sys.path.insert(0, str(args.code.resolve()))
     articles, by_article, summary = load(args.report)
     n_rows = sum(len(v) for v in by_article.values())
     rounds = [render_all(articles, by_article, summary) for _ in range(args.rounds)]
     pages = min(r[0] for r in rounds)
     index = min(r[1] for r in rounds)
-    figures = {"articles": len(articles), "segment_rows": n_rows, "pages_s": round(pages, 3),
+    from pipeline import report
+
+    figures = {"code": str(Path(report.__file__).resolve().parent.parent), "articles": len(articles), "segment_rows": n_rows, "pages_s": round(pages, 3),
                "index_s": round(index, 3), "us_per_row": round(pages / max(1, n_rows) * 1e6, 2),
                "bytes": rounds[0][2], "rounds_pages_s": [round(r[0], 3) for r in rounds]}
-    print(f"{len(articles)} article pages, {n_rows} segment rows: pages {pages:.2f} s "
+    print(f"{figures['code']}: {len(articles)} article pages, {n_rows} segment rows: pages {pages:.2f} s "
           f"({figures['us_per_row']:.1f} µs per row; rounds {', '.join(f'{r[0]:.2f}' for r in rounds)}), "
           f"index {index:.2f} s, {rounds[0][2] / 2**20:.1f} MiB of HTML")
     if args.json:

@@ -33,6 +33,7 @@ from pipeline.langid import corpus_languages
 from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
+from pipeline.provenance import code_digest
 from pipeline.report import ORDER_COLUMNS, navigation, render_index, report_order
 from pipeline.structure import structure_corpus
 from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context, waivers_of
@@ -426,7 +427,8 @@ class ReportCorpus(TqaTask):
                             self.comet) for s, d, _ in judge.shards]
 
     def output(self):
-        return self.target("report", f"all-{self.digest}.json")
+        # the pages' code in the name too: changing a template re-renders the pages, as their own names say
+        return self.target("report", f"all-{self.digest}-{code_digest('report')}.json")
 
     def run(self) -> None:
         pages = sorted({p for t in self.input() for p in read_json(Path(t.path))})

@@ -170,7 +170,7 @@ def test_index_sorts_searches_and_filters_by_keyboard(browser, large_run) -> Non
     watch = Watch(page)
     try:
         page.goto((large_run.out / "index.html").as_uri())
-        rows = page.locator("#articles-table tbody tr")
+        rows = page.locator("#articles-table .art")
         assert rows.count() == variants.height
         assert page.locator("#controls").is_visible() and not page.locator("#nojs-filter").is_visible()
         # search: "/" focuses it, typing filters, Escape clears
@@ -178,27 +178,27 @@ def test_index_sorts_searches_and_filters_by_keyboard(browser, large_run) -> Non
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.id") == "q"
         page.keyboard.type("sv-demo/")
-        assert page.locator("#articles-table tbody tr:visible").count() == target.height > 0
+        assert page.locator("#articles-table .art:visible").count() == target.height > 0
         assert page.locator("#shown").inner_text() == f"{target.height} of {variants.height} articles shown"
         page.keyboard.press("Escape")
-        assert page.locator("#articles-table tbody tr:visible").count() == variants.height
+        assert page.locator("#articles-table .art:visible").count() == variants.height
         # filters: language and flag
         page.select_option("#f-lang", "sv")
-        assert page.locator("#articles-table tbody tr:visible").count() == variants.filter(
+        assert page.locator("#articles-table .art:visible").count() == variants.filter(
             pl.col("lang") == "sv").height
         page.select_option("#f-flag", "untranslated")
         both = variants.filter((pl.col("lang") == "sv") & (pl.col("flag_counts").struct.field("untranslated") > 0))
-        assert page.locator("#articles-table tbody tr:visible").count() == both.height > 0
+        assert page.locator("#articles-table .art:visible").count() == both.height > 0
         page.click("#reset")
         # sorting: focus a header's button, Enter sorts ascending, Enter again descending; no score last
-        page.focus("th button[data-key=chrf]")
+        page.focus("button[data-key=chrf]")
         page.keyboard.press("Enter")
-        values = page.eval_on_selector_all("#articles-table tbody tr", "rs => rs.map(r => r.dataset.chrf ?? null)")
+        values = page.eval_on_selector_all("#articles-table .art", "rs => rs.map(r => r.dataset.chrf ?? null)")
         scored = [float(v) for v in values if v is not None]
         assert scored == sorted(scored) and values[len(scored):] == [None] * (len(values) - len(scored))
-        assert page.locator("th:has(button[data-key=chrf])").get_attribute("aria-sort") == "ascending"
+        assert page.locator("[role=columnheader]:has(button[data-key=chrf])").get_attribute("aria-sort") == "ascending"
         page.keyboard.press("Enter")
-        values = page.eval_on_selector_all("#articles-table tbody tr", "rs => rs.map(r => r.dataset.chrf ?? null)")
+        values = page.eval_on_selector_all("#articles-table .art", "rs => rs.map(r => r.dataset.chrf ?? null)")
         scored = [float(v) for v in values if v is not None]
         assert scored == sorted(scored, reverse=True)
         # j/k move between the articles' links
@@ -220,11 +220,11 @@ def test_index_works_without_its_script(browser, demo_run) -> None:
     try:
         page.goto((demo_run.out / "index.html").as_uri())
         assert not page.locator("#controls").is_visible()  # nothing that needs the script is shown
-        rows = page.locator("tr.art")
+        rows = page.locator(".art")
         assert rows.count() == 4 and rows.first.is_visible()
         page.locator("label[for=nojs-failing]").click()  # CSS-only filter
-        assert page.locator("tr.art:visible").count() == demo_run.summary["counts"]["fail"]
-        page.locator("tr.art:visible a.article-link").first.click()
+        assert page.locator(".art:visible").count() == demo_run.summary["counts"]["fail"]
+        page.locator(".art:visible a.article-link").first.click()
         page.wait_for_url("**/articles/*.html")
         assert page.locator(".seg.issue").first.is_visible()
         assert page.locator("#show-issues").is_checked()

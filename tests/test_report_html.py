@@ -681,7 +681,7 @@ def test_index_page_shows_planted_markup_as_text() -> None:
     # The worst-articles chart names the hostile article, as text.
     worst = doc.root.find("figure", cls="chart").parent.find_all("figure", cls="chart")[-1]
     assert "</title><script>" in worst.text
-    assert len(doc.root.find_all("tr", cls="art")) == len(articles) - 1  # the original is a reference
+    assert len(doc.root.find_all("div", cls="art")) == len(articles) - 1  # the original is a reference
     errors = doc.root.find("table", cls="errors").find_all("tr")[1:]
     assert [r.find("td").text for r in errors] == [e["path"] for e in summary["errors"]]
 
@@ -735,8 +735,8 @@ def test_scores_not_computed_are_left_out_and_zero_stays_zero() -> None:
     swedish_row = page.find("li", id="seg-3")
     assert not swedish_row.find_all("span", cls="scores") and "—" not in swedish_row.text
     index = parse(index_html).root
-    spun_row = next(r for r in index.find_all("tr", cls="art") if "spun/001" in r.text)
-    assert [td.text for td in spun_row.find_all("td", cls="num")] == ["61.0", "38.2", "52.4", "—"]
+    spun_row = next(r for r in index.find_all("div", cls="art") if "spun/001" in r.text)
+    assert [td.text for td in spun_row.find_all("div", cls="num")] == ["61.0", "38.2", "52.4", "—"]
     assert format_score(float("nan")) == "—" and format_score(0) == "0.0"
 
 
@@ -971,22 +971,24 @@ def test_index_lists_variants_worst_first_and_originals_apart() -> None:
     articles.append(odd)
     page = parse(render_index(summary_for(articles, run_info()), articles)).root
     assert visible_text(page.find("span", cls="verdict")) == "fail"
-    rows = page.find_all("tr", cls="art")
+    rows = page.find_all("div", cls="art")
     assert [r.attrs["data-verdict"] for r in rows] == ["fail", "fail", "fail", "pass"]
     assert rows[0].find("a", cls="article-link").attrs["href"] == f"articles/{VARIANT_ID}.html"
     hrefs = [r.find("a", cls="article-link").attrs["href"] for r in rows]
     assert "articles/sv-notes%20%231%3F-0.html" in hrefs
     variant_row = rows[0]
-    assert [b.text for b in variant_row.find("td", cls="flagcell").find_all("span", cls="badge")] == [
+    assert [b.text for b in variant_row.find("div", cls="flagcell").find_all("span", cls="badge")] == [
         "untranslated 4", "partially_translated 1", "omission 1", "number_mismatch 1", "term_violation 1",
         "addition 1"]
     assert variant_row.attrs["data-flags"].split() == ["untranslated", "partially_translated", "omission",
                                                         "number_mismatch", "term_violation", "addition"]
-    assert [li.text for li in variant_row.find("td", cls="why").find_all("li")] == [
-        "untranslated 4 of 9 (44%)", "omission 1 of 9 (11%)"]
-    assert " ".join(visible_text(variant_row.find("div", cls="sevs")).split()) == "critical 4 major 4 minor 1"
-    references = page.find("table", cls="references")
-    assert ORIGINAL_ID in references.text and ORIGINAL_ID not in " ".join(r.attrs["data-title"] for r in rows)
+    why = variant_row.find("div", cls="why")
+    assert [c for c in why.children if isinstance(c, str)] == ["untranslated 4 of 9 (44%)", "omission 1 of 9 (11%)"]
+    assert " ".join(visible_text(variant_row.find("div", cls="c-issues")).split()) == "critical 4 major 4 minor 1"
+    references = page.find("ul", cls="references")
+    assert [a.attrs["href"] for a in references.find_all("a")] == [f"articles/{ORIGINAL_ID}.html"]
+    assert "1 variant" in references.text
+    assert all(ORIGINAL_ID not in r.find("a", cls="article-link").attrs["href"] for r in rows)
     assert "not text: PDF document" in page.find("table", cls="errors").text
     assert "Convert it to text" in page.find("table", cls="errors").find("td", cls="todo").text or \
         "convert it to text first" in page.find("table", cls="errors").text
@@ -999,9 +1001,9 @@ def test_index_controls_and_sort_keys() -> None:
     assert "hidden" in controls.attrs  # the script shows them; without it the table and CSS filters work
     assert [o.attrs["value"] for o in page.find("select", id="f-lang").find_all("option")] == ["", "en", "sv"]
     assert [o.attrs["value"] for o in page.find("select", id="f-flag").find_all("option")][:2] == ["", "untranslated"]
-    keys = [b.attrs["data-key"] for b in page.find("table", id="articles-table").find_all("button")]
+    keys = [b.attrs["data-key"] for b in page.find("div", id="articles-table").find_all("button")]
     assert keys == ["rank", "title", "lang", "issues", "chrf", "bleu", "ter", "comet"]
-    spun_row = next(r for r in page.find_all("tr", cls="art") if "spun/001" in r.text)
+    spun_row = next(r for r in page.find_all("div", cls="art") if "spun/001" in r.text)
     assert spun_row.attrs["data-chrf"] == "61.0" and "data-comet" not in spun_row.attrs
 
 

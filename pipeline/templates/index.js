@@ -3,8 +3,9 @@
   var table = document.getElementById("articles-table");
   var controls = document.getElementById("controls");
   if (!table || !controls) { return; }
-  var tbody = table.tBodies[0];
-  var rows = Array.prototype.slice.call(tbody.rows);
+  var chunks = Array.prototype.slice.call(table.querySelectorAll(".chunk"));
+  var rows = Array.prototype.slice.call(table.querySelectorAll(".art"));
+  var size = chunks.length ? chunks[0].children.length : 0;
   var q = document.getElementById("q");
   var fVerdict = document.getElementById("f-verdict");
   var fLang = document.getElementById("f-lang");
@@ -14,7 +15,14 @@
   controls.hidden = false;
   var fallback = document.getElementById("nojs-filter");
   if (fallback) { fallback.hidden = true; }
-  document.documentElement.classList.add("js");
+
+  function tidyChunks() {
+    chunks.forEach(function (c) {
+      var any = false;
+      for (var i = 0; i < c.children.length && !any; i++) { any = !c.children[i].hidden; }
+      c.hidden = !any;
+    });
+  }
 
   function apply() {
     if (!texts) { texts = rows.map(function (r) { return r.textContent.toLowerCase(); }); }
@@ -28,21 +36,23 @@
       r.hidden = !ok;
       if (ok) { n++; }
     }
+    tidyChunks();
     shownCount.textContent = n + " of " + rows.length + " articles shown";
   }
 
   function value(row, key, numeric) {
+    if (key === "title") { return row.querySelector("a.article-link").textContent.toLowerCase(); }
     var raw = row.getAttribute("data-" + key);
     if (!numeric) { return raw || ""; }
     return raw === null || raw === "" ? null : parseFloat(raw);
   }
 
   function sortBy(button) {
-    var th = button.closest("th");
+    var header = button.closest("[role=columnheader]");
     var key = button.getAttribute("data-key");
     var numeric = button.getAttribute("data-type") === "number";
-    var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
-    if (!th.hasAttribute("aria-sort") && button.getAttribute("data-first") === "descending") { dir = -1; }
+    var dir = header.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    if (!header.hasAttribute("aria-sort") && button.getAttribute("data-first") === "descending") { dir = -1; }
     var order = rows.map(function (r, i) { return [value(r, key, numeric), i, r]; });
     order.sort(function (a, b) {
       if (a[0] === b[0]) { return a[1] - b[1]; }
@@ -50,19 +60,24 @@
       if (b[0] === null) { return -1; }
       return (numeric ? a[0] - b[0] : String(a[0]).localeCompare(String(b[0]))) * dir;
     });
-    var frag = document.createDocumentFragment();
-    rows = order.map(function (o) { frag.appendChild(o[2]); return o[2]; });
+    rows = order.map(function (o) { return o[2]; });
     texts = null;
-    tbody.appendChild(frag);
-    Array.prototype.forEach.call(table.querySelectorAll("th[aria-sort]"), function (other) {
+    // back into the chunks, in the new order (each chunk is laid out only when on screen)
+    chunks.forEach(function (c, k) {
+      var frag = document.createDocumentFragment();
+      rows.slice(k * size, (k + 1) * size).forEach(function (r) { frag.appendChild(r); });
+      c.appendChild(frag);
+    });
+    tidyChunks();
+    Array.prototype.forEach.call(table.querySelectorAll("[aria-sort]"), function (other) {
       other.removeAttribute("aria-sort");
     });
-    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    header.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
     document.getElementById("sort-status").textContent =
       "sorted by " + button.textContent.trim() + (dir === 1 ? ", ascending" : ", descending");
   }
 
-  Array.prototype.forEach.call(table.querySelectorAll("th button[data-key]"), function (b) {
+  Array.prototype.forEach.call(table.querySelectorAll("[role=columnheader] button[data-key]"), function (b) {
     b.addEventListener("click", function () { sortBy(b); });
   });
   [q, fVerdict, fLang, fFlag].forEach(function (el) { el.addEventListener("input", apply); });
@@ -74,7 +89,7 @@
     var visible = rows.filter(function (r) { return !r.hidden; });
     if (!visible.length) { return; }
     var el = document.activeElement;
-    var row = el && el.closest ? el.closest("tr") : null;
+    var row = el && el.closest ? el.closest(".art") : null;
     var i = visible.indexOf(row);
     var j = i < 0 ? 0 : Math.min(visible.length - 1, Math.max(0, i + dir));
     var link = visible[j].querySelector("a.article-link");
