@@ -694,9 +694,9 @@ def _index_row(v: ArticleView, article: Mapping[str, Any]) -> Markup:
     # the cells' labels on a narrow screen come from style.css, not from attributes
     out = [f'<div role="row" class="art row-{row_class}" {data}>',
            f'<div role="cell" class="c-verdict">{_verdict_badge(v.verdict)}</div>',
-           f'<div role="cell" class="c-article"><a class="article-link" href="{escape(v.href)}">'
-           f'{escape(v.title) if v.title else escape(v.article_id)}</a>'
-           f'<div class="small mono">{escape(v.article_id)} · {escape(v.doc_path)}{original}</div></div>',
+           (f'<div role="cell" class="c-article"><a class="article-link" href="{escape(v.href)}">'
+            f'{escape(v.title) if v.title else escape(v.article_id)}</a>'
+            f'<div class="small mono">{escape(v.article_id)} · {escape(v.doc_path)}{original}</div></div>'),
            f'<div role="cell" class="c-lang">{escape(v.lang or "?")}</div>', '<div role="cell" class="c-issues">']
     out += [sev_badge(s, sev[s]) + " " for s in ("critical", "major", "minor") if sev[s]]
     if not n_issues:

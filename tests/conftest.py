@@ -124,9 +124,9 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """100+ documents of real text: benchmarks/bench_audit.py's generator (man pages in English and
     Swedish, the seed news articles, copies of the Swedish seed edition), 170 article pairs."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from tests.fixtures import bilingual
-
     import bench_audit
+
+    from tests.fixtures import bilingual
 
     work = tmp_path_factory.mktemp("large")
     try:

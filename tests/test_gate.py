@@ -233,7 +233,7 @@ def test_baseline_fails_only_on_what_is_new(man_corpus, man_run, tmp_path) -> No
     assert any("new finding" in w and "untranslated 1" in w for w in status[more]["why"])
     new_issues = [i for i in status[more]["issues"] if i["new"]]
     assert len(new_issues) == 1 and new_issues[0]["flag"] == "untranslated"
-    drop = [c for c in status[damaged]["score_changes"] if c["metric"] == "chrF++"][0]
+    drop = next(c for c in status[damaged]["score_changes"] if c["metric"] == "chrF++")
     assert status[damaged]["status"] == "fail" and drop["significant"] and drop["delta"] < 0
     assert any(w.startswith("score dropped: chrF++") for w in status[damaged]["why"])
     known = [a for a in result["articles"] if a["status"] == "known"]
