@@ -269,9 +269,10 @@ def _common_groups(old: Sequence[tuple[str, str, float | None]], new: Sequence[t
                    ) -> tuple[list[tuple[str, str, str]], list[tuple[float, float]]]:
     """Groups both reports hold, matched by their original text (in order where it repeats)."""
     pending: dict[str, list[tuple[str, float | None]]] = {}
-    for ref, hyp, comet in old:
-        pending.setdefault(ref, []).append((hyp, comet))
-    pairs, comet = [], []
+    for ref, hyp, score in old:
+        pending.setdefault(ref, []).append((hyp, score))
+    pairs: list[tuple[str, str, str]] = []
+    comet: list[tuple[float, float]] = []
     for ref, hyp, c in new:
         if pending.get(ref):
             old_hyp, old_c = pending[ref].pop(0)
@@ -308,7 +309,8 @@ def chrf_change(pairs: Sequence[tuple[str, str, str]], alpha: float = ALPHA, n_b
         return ScoreChange("chrF++", old_score, new_score, len(pairs), None, False)
     _, results = PairedTest([("baseline", old), ("current", new)], {"chrF++": metric}, refs, test_type="bs",
                             n_samples=n_bootstrap)()
-    p_value = next(r.p_value for k, v in results.items() if k != "System" for r in v[1:])
+    found = [r.p_value for k, v in results.items() if k != "System" for r in v[1:] if not isinstance(r, str)]
+    p_value = float(found[0]) if found and found[0] is not None else 1.0
     return ScoreChange("chrF++", old_score, new_score, len(pairs), p_value, p_value < alpha)
 
 

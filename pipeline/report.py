@@ -407,7 +407,7 @@ def _segment_html(r: _Row, expected_lang: str, paired: bool, prev_issue: str | N
                     f'{escape(lang or "lang ?")}</span>' + (f" {conf}" if conf != MISSING else ""))
     alignment = str(seg.get("alignment") or "")
     if paired and alignment not in ("unpaired", "original", ""):
-        detail = [escape(alignment)]
+        detail: list[str] = [str(escape(alignment))]
         if (ids := _as_list(seg.get("original_seg_ids"))) and text is not None:
             detail.append("original #" + ", #".join(str(int(i)) for i in ids))
         if (similarity := format_score(seg.get("align_score"), _DECIMALS["align"])) != MISSING:

@@ -151,10 +151,10 @@ def apply_waivers(segments: pl.DataFrame, waivers: WaiverSet) -> pl.DataFrame:
             candidates = by_scope.get(fingerprint or "", []) + by_scope.get(article_id, [])
             row = []
             for flag in flags:
-                w = next((w for w in candidates if w.flag in (flag, ANY_FLAG)), None)
-                if w is not None:
-                    row.append({"flag": flag, "scope": w.scope, "reason": w.reason,
-                                "expires": w.expires.isoformat() if w.expires else None, "line": w.line})
+                match = next((c for c in candidates if c.flag in (flag, ANY_FLAG)), None)
+                if match is not None:
+                    row.append({"flag": flag, "scope": match.scope, "reason": match.reason,
+                                "expires": match.expires.isoformat() if match.expires else None, "line": match.line})
             out.append(row)
     else:
         out = [[] for _ in range(segments.height)]
