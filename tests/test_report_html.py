@@ -1020,3 +1020,32 @@ def test_index_charts() -> None:
     worst = charts[2]
     assert [a.attrs["href"] for a in worst.find_all("a")] == [f"articles/{VARIANT_ID}.html",
                                                                "articles/en-001_8f43cc871608309f-0be2f4aa-0.html"]
+
+
+def test_back_translated_groups_diff_against_the_original() -> None:
+    segments = variant_segments()
+    bt = "This week ByteDance took another step in that direction with a new internal change that stops " \
+         "staff in China from accessing data from TikTok."
+    segments[3].update(backtranslation=bt, chrf=27.5, bleu=12.1, ter=61.0, flags=["garbled"],
+                       reasons=[("chrF++ 27.5 against the aligned original (< 30): the text does not say what the "
+                                "original says")],
+                       highlights=[_hl(bt, "took another step", "garbled", "backtranslation")])
+    row = parse(render_article(variant_article(), segments, run_info())).root.find("li", id="seg-3")
+    assert [m.text for m in row.find("div", cls="bt").find_all("mark")] == ["took another step"]
+    diff = row.find("div", cls="diff")
+    assert diff.find("span", cls="side-label").text == "changes against the original (back-translation)"
+    assert "[removed: has taken]" in [d.text for d in diff.find_all("del")]
+    # the Swedish text itself is not diffed against the English original
+    assert "Den här veckan" not in diff.text
+
+
+def test_comet_distribution_is_charted_when_present() -> None:
+    articles = [*other_articles(), variant_article()]
+    articles[1]["comet"] = 0.412
+    articles[3]["comet"] = 0.781
+    page = parse(render_index(summary_for(articles, run_info()), articles)).root
+    captions = [c.find("figcaption").text for c in page.find_all("figure", cls="chart")]
+    assert "COMET per article, per language" in captions
+    chart = next(c for c in page.find_all("figure", cls="chart") if c.find("figcaption").text.startswith("COMET"))
+    bars = [r.find("title").text for r in chart.find_all("rect")]
+    assert bars == ["en: 1 article with COMET 0.4–0.5", "sv: 1 article with COMET 0.7–0.8"]
