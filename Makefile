@@ -38,10 +38,13 @@ audit: $(BIN)/tqa resources
 models: $(VENV)/.model-deps
 	$(BIN)/tqa models install --corpus $(CORPUS)
 
-# Headless Chromium for the browser test (Debian's package; playwright drives it, it downloads nothing).
+# Headless Chromium for the browser tests (Debian's package; playwright drives it, it downloads nothing),
+# and npm, with which the accessibility test installs axe-core into ~/.cache/tqa/npm.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "warning: could not install chromium; the browser test will be skipped"
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; } \
+	  || echo "warning: could not install npm; the accessibility test will be skipped"
 
 test: $(VENV)/.test-deps browser
 	$(BIN)/python -m tests.fixtures.resources

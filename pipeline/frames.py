@@ -29,8 +29,10 @@ SCORED_SCHEMA = {
     "original_seg_ids": pl.List(pl.Int64), "original_text": pl.String, "align_score": pl.Float64,
     "backtranslation": pl.String, "bleu": pl.Float64, "chrf": pl.Float64, "ter": pl.Float64, "comet": pl.Float64,
     "fingerprint": pl.String, "evidence": pl.String}
+WAIVED_TYPE = pl.List(pl.Struct({"flag": pl.String, "scope": pl.String, "reason": pl.String, "expires": pl.String,
+                                 "line": pl.Int64}))
 SEGMENTS_SCHEMA = {**SCORED_SCHEMA, "flags": pl.List(pl.String), "reasons": pl.List(pl.String),
-                   "detectors": pl.List(pl.String), "highlights": HIGHLIGHT_TYPE}
+                   "detectors": pl.List(pl.String), "highlights": HIGHLIGHT_TYPE, "waived": WAIVED_TYPE}
 
 SCORED_ARTICLES_SCHEMA = {
     "article_id": pl.String, "doc_path": pl.String, "original_path": pl.String, "original_article_id": pl.String,
@@ -41,7 +43,8 @@ SCORED_ARTICLES_SCHEMA = {
 
 def articles_schema(flags: tuple[str, ...]) -> dict[str, pl.DataType]:
     """Rows of articles.parquet: the scored articles with their flag counts and verdicts."""
-    return {**SCORED_ARTICLES_SCHEMA, "flag_counts": pl.Struct({f: pl.Int64 for f in flags}),
+    counts = pl.Struct({f: pl.Int64 for f in flags})
+    return {**SCORED_ARTICLES_SCHEMA, "flag_counts": counts, "waived_counts": counts,
             "verdict": pl.String, "reasons": pl.List(pl.String)}
 
 

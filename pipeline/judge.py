@@ -24,6 +24,7 @@ import polars as pl
 from .config import GateConfig
 from .detectors import DETECTORS, FLAGS, Detector, FlagsConfig
 from .frames import HIGHLIGHT_TYPE, articles_schema, list_column
+from .waivers import WaiverSet, apply_waivers, no_waivers
 
 
 #: Flags an original is checked for too: they need no original (a corpus's "original" can be a spun copy).
@@ -120,11 +121,13 @@ def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration:
 
 def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mapping[str, str],
                    calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None,
-                   summaries: Mapping[str, dict[str, dict]] | None = None) -> pl.DataFrame:
-    """``segments`` (scored rows) with ``flags``, ``reasons``, ``detectors`` and ``highlights``;
-    COMET scores (article_id, align_group, comet) join their groups first. ``pairs`` and
+                   summaries: Mapping[str, dict[str, dict]] | None = None,
+                   waivers: WaiverSet | None = None) -> pl.DataFrame:
+    """``segments`` (scored rows) with ``flags``, ``reasons``, ``detectors``, ``highlights`` and
+    ``waived``; COMET scores (article_id, align_group, comet) join their groups first. ``pairs`` and
     ``calibration``: from ``language_pairs`` and ``calibrate`` over the whole corpus;
-    ``summaries``: from ``article_summaries`` (made here when not given)."""
+    ``summaries``: from ``article_summaries`` (made here when not given); ``waivers``: see
+    ``pipeline.waivers``."""
     if comet is not None and comet.height:
         segments = _with_comet(segments, comet)
     rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
@@ -134,9 +137,10 @@ def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mappin
         decide_row(evidence, flags_cfg, calibration, pairs.get(article_id, "?"), articles.get(article_id))
         for article_id, evidence in rows]
     columns = zip(*decided, strict=True) if decided else ([], [], [], [])
-    return segments.with_columns(list_column(name, list(values), dtype) for (name, dtype), values in zip(
+    judged = segments.with_columns(list_column(name, list(values), dtype) for (name, dtype), values in zip(
         (("flags", pl.List(pl.String)), ("reasons", pl.List(pl.String)), ("detectors", pl.List(pl.String)),
          ("highlights", HIGHLIGHT_TYPE)), columns, strict=True))
+    return apply_waivers(judged, waivers or no_waivers())
 
 
 def language_pairs(articles: pl.DataFrame) -> dict[str, str]:
@@ -208,32 +212,42 @@ def judge_articles(articles: pl.DataFrame, segments: pl.DataFrame, cfg: GateConf
                    skipped_required: Iterable[str] = (), comet: pl.DataFrame | None = None,
                    summaries: Mapping[str, dict[str, dict]] | None = None,
                    flags_cfg: FlagsConfig | None = None) -> pl.DataFrame:
-    """``articles`` (scored) with ``flag_counts``, ``verdict`` and ``reasons``, and the mean COMET of
-    their groups; ``segments`` judged; ``summaries`` (with the ``flags_cfg`` they were made with):
-    the detectors' view of each article, for the flags counted their own way."""
+    """``articles`` (scored) with ``flag_counts`` (waived findings left out), ``waived_counts``,
+    ``verdict`` and ``reasons``, and the mean COMET of their groups; ``segments`` judged;
+    ``summaries`` (with the ``flags_cfg`` they were made with): the detectors' view of each article,
+    for the flags counted their own way."""
     if comet is not None and comet.height:
         means = comet.group_by("article_id").agg(pl.col("comet").mean().round(4).alias("_comet"))
         articles = articles.join(means, on="article_id", how="left").with_columns(
             pl.col("_comet").alias("comet")).drop("_comet")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
+    waived: dict[str, Counter[str]] = defaultdict(Counter)
     by_segment: dict[str, Counter[str]] = defaultdict(Counter)  # the flags of detectors that count segments
     own_count = {d.name for d in DETECTORS if type(d).gate_count is not Detector.gate_count}
-    for article_id, flags, raised_by in segments.select("article_id", "flags", "detectors").iter_rows():
+    for article_id, flags, raised_by, row_waived in segments.select("article_id", "flags", "detectors",
+                                                                    "waived").iter_rows():
         if flags:
-            counts[article_id].update(flags)
+            off = {w["flag"] for w in row_waived}
+            counts[article_id].update(f for f in flags if f not in off)
+            waived[article_id].update(off)
             by_segment[article_id].update(f for f, names in zip(flags, raised_by, strict=True)
-                                          if not own_count.issuperset(names.split("+")))
+                                          if f not in off and not own_count.issuperset(names.split("+")))
     skipped = tuple(skipped_required)
-    flag_counts, verdicts, reasons = [], [], []
+    flag_counts, waived_counts, verdicts, reasons = [], [], [], []
     for a in articles.select("article_id", "role", "lang", "original_article_id", "n_body").iter_rows(named=True):
         c = {f: counts[a["article_id"]].get(f, 0) for f in FLAGS}
+        own = _gate_counts((summaries or {}).get(a["article_id"], {}), flags_cfg)
+        for flag in [f for f in own if waived[a["article_id"]].get(f) and not c.get(f)]:
+            del own[flag]  # every finding of the flag waived: the article's count goes too
         v = article_verdict(a["role"], a["lang"], a["original_article_id"] is not None, by_segment[a["article_id"]],
-                            a["n_body"] or 0, cfg, skipped,
-                            _gate_counts((summaries or {}).get(a["article_id"], {}), flags_cfg))
+                            a["n_body"] or 0, cfg, skipped, own)
         flag_counts.append(c)
+        waived_counts.append({f: waived[a["article_id"]].get(f, 0) for f in FLAGS})
         verdicts.append(v.verdict)
         reasons.append(list(v.reasons))
-    return articles.with_columns(pl.Series("flag_counts", flag_counts, dtype=articles_schema(FLAGS)["flag_counts"]),
+    schema = articles_schema(FLAGS)
+    return articles.with_columns(pl.Series("flag_counts", flag_counts, dtype=schema["flag_counts"]),
+                                 pl.Series("waived_counts", waived_counts, dtype=schema["waived_counts"]),
                                  pl.Series("verdict", verdicts, dtype=pl.String),
                                  list_column("reasons", reasons, pl.List(pl.String)))
 

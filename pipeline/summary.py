@@ -17,6 +17,7 @@ from .models import ENABLE_COMMAND, ModelPlan
 from .plan import Snapshot
 from .provenance import library_versions
 from .score import LexicalScorer
+from .waivers import parse_waivers, today, waiver_problems, waiver_summary
 
 CONTRACT = 2
 MODEL_FREE_STAGES = ("extract", "segment", "survey", "langid", "boilerplate", "pair", "align", "score", "judge")
@@ -74,19 +75,40 @@ def flag_table() -> dict[str, dict[str, Any]]:
                 "raised_when": [d.summary for d in DETECTORS if d.flag == f]} for f in FLAGS}
 
 
+def gate_settings(cfg: Any) -> dict[str, Any]:
+    """The ``[gate]`` settings the verdicts were decided with (``gate`` in summary.json)."""
+    return {"fail_on": dict(cfg.fail_on), "fail_on_errors": cfg.fail_on_errors, "unverified": cfg.unverified,
+            "required_stages": list(cfg.required_stages), "waivers": cfg.waivers or None}
+
+
+def waivers_of(snap: Snapshot):
+    """The run's waivers (``[gate] waivers``) as of today (``TQA_TODAY``), from the text the snapshot read."""
+    path = snap.configs["gate"].waivers  # type: ignore[attr-defined]
+    return parse_waivers(snap.waivers_text, path, today(), FLAGS)
+
+
 def build_summary(snap: Snapshot, articles: pl.DataFrame, problems: list[dict], status: Mapping[str, Any],
-                  survey: Mapping[str, Any], digest: str) -> dict:
-    """The content of ``summary.json`` (docs/output.md)."""
+                  survey: Mapping[str, Any], digest: str, segments: pl.DataFrame | None = None) -> dict:
+    """The content of ``summary.json`` (docs/output.md). ``segments``: the judged rows, for the count of
+    findings each waiver covered."""
     context = run_context(snap, status, tuple(survey["languages"]))
     arts = [{"article_id": a["article_id"], "doc_path": a["doc_path"], "original_path": a["original_path"],
-             "lang": a["lang"], "role": a["role"], "title": a["title"],
+             "original_article_id": a["original_article_id"], "lang": a["lang"], "role": a["role"],
+             "title": a["title"], "n_body": a["n_body"],
              "scores": {k: a[k] for k in ("bleu", "chrf", "ter", "comet")},
-             "flag_counts": a["flag_counts"], "verdict": a["verdict"], "reasons": a["reasons"]}
+             "flag_counts": a["flag_counts"], "waived_counts": a["waived_counts"], "verdict": a["verdict"],
+             "reasons": a["reasons"]}
             for a in articles.sort("verdict", "article_id").iter_rows(named=True)]
+    waivers = waivers_of(snap)
+    applied: Counter[int] = Counter()
+    if segments is not None and waivers.active:
+        applied.update(w["line"] for row in segments["waived"].to_list() for w in row)
+    problems = [*problems, *waiver_problems(waivers)]
     verdicts = Counter(a["verdict"] for a in arts)
     return {"contract": CONTRACT, "tool": context["tool"], "corpus": str(snap.root), "generated": context["generated"],
             "stages": context["stages"], "models": context["models"], "languages": survey["languages"],
             "flags": flag_table(), "articles": arts, "errors": problems,
+            "waivers": waiver_summary(waivers, dict(applied)), "gate": gate_settings(snap.configs["gate"]),
             "counts": {v: verdicts.get(v, 0) for v in ("fail", "unverified", "pass", "reference")},
             "verdict": run_verdict([a["verdict"] for a in arts], problems, snap.configs["gate"]),  # type: ignore
             "run": {"digest": digest, "documents": len(snap.documents), "shards": len(snap.shards),

@@ -25,8 +25,10 @@ from pipeline.backtranslate import BT_SCHEMA, backtranslate_corpus, backtranslat
 from pipeline.cache import ModelCache
 from pipeline.comet_score import comet_requests, comet_scores
 from pipeline.discover import text_digest
+from pipeline.gate import evaluate
 from pipeline.housekeeping import remove_stale
 from pipeline.judge import calibrate, calibrating, language_pairs
+from pipeline.junit import junit_xml
 from pipeline.langid import corpus_languages
 from pipeline.layout import (
     claim_home,
@@ -44,10 +46,10 @@ from pipeline.models import comet_scorer_for, translator_for
 from pipeline.pair import pair_corpus
 from pipeline.plan import Snapshot, comet_digest, read_json, shard_plan
 from pipeline.provenance import code_digest
-from pipeline.report import render_index
+from pipeline.report import ORDER_COLUMNS, navigation, render_index, report_order
 from pipeline.resources import scoring_resources
 from pipeline.structure import structure_corpus
-from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context
+from pipeline.summary import backtranslate_status, build_summary, comet_status, run_context, waivers_of
 
 from . import config as cfg
 from .parts import (
@@ -429,7 +431,9 @@ class JudgeCorpus(_WithShardPlan):
                                          o["segments"].path, o["articles"].path, snap.configs["flags"],
                                          snap.configs["gate"], tuple(skipped), pairs, calibration)
                                for a, o in zip(scored, outs, strict=True)])
-        write_json(self.output()["status"], status)
+        order = report_order(pl.concat([pl.read_parquet(o["articles"].path, columns=list(ORDER_COLUMNS))
+                                        for o in outs]).to_dicts())
+        write_json(self.output()["status"], {**status, "order": order})  # the pages' previous/next links
 
 
 class ReportShard(TqaTask):
@@ -453,10 +457,13 @@ class ReportShard(TqaTask):
 
     def run(self) -> None:
         final, parts = self.input(), pool_size()
-        run = run_context(self.snap, read_json(Path(final["status"].path)), self.languages)
+        status = read_json(Path(final["status"].path))
+        run = run_context(self.snap, status, self.languages)
         shard = final["shards"][self.shard]
+        mine = pl.read_parquet(shard["articles"].path, columns=["article_id"])["article_id"].to_list()
+        nav = navigation(status.get("order", []), mine)  # type: ignore[union-attr]
         pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, str(self.pages),
-                                                   run, part, parts) for part in range(parts)])
+                                                   run, part, parts, nav) for part in range(parts)])
         write_json(self.output(), [name for names in pages for name in names])
 
 
@@ -530,7 +537,8 @@ class AuditCorpus(TqaTask):
         return {"summary": luigi.LocalTarget(str(out / "summary.json")),
                 "segments": luigi.LocalTarget(str(out / "segments.parquet")),
                 "articles": luigi.LocalTarget(str(out / "articles.parquet")),
-                "index": luigi.LocalTarget(str(out / "index.html"))}
+                "index": luigi.LocalTarget(str(out / "index.html")),
+                "junit": luigi.LocalTarget(str(out / "junit.xml"))}
 
     def complete(self) -> bool:
         outputs = self.output()
@@ -543,6 +551,8 @@ class AuditCorpus(TqaTask):
             summary = read_json(Path(outputs["summary"].path))
         except (OSError, ValueError):
             return False
+        if summary.get("waivers", {}).get("state", "") != waivers_of(self.snap).state:  # type: ignore[union-attr]
+            return False  # a waiver expired since: judge again
         return summary.get("run", {}).get("digest") == self.snap.run_digest(self.languages)  # type: ignore[union-attr]
 
     def run(self):
@@ -550,7 +560,7 @@ class AuditCorpus(TqaTask):
         yield PairArticles(self.corpus, self.out, snap.pair_digest(langs))  # a dynamic dependency: needs the languages
         plan = compute_shard_plan(self)
         comet = comet_digest(snap, plan, snap.backtranslate_digest(langs))
-        judge = snap.judge_digest(comet)
+        judge = text_digest(snap.judge_digest(comet), waivers_of(snap).state)  # expiry changes the verdicts
         if not plan_target(self, comet).exists():
             write_json(plan_target(self, comet), [[s, d, list(o)] for s, d, o in plan])
         report = ReportCorpus(self.corpus, self.out, judge, comet)
@@ -564,7 +574,7 @@ class AuditCorpus(TqaTask):
             problems += read_json(Path(t.output()["problems"].path))
         problems += status.get("problems", [])
         survey = read_json(Path(self.input().path))
-        summary = build_summary(snap, articles, problems, status, survey, snap.run_digest(langs))
+        summary = build_summary(snap, articles, problems, status, survey, snap.run_digest(langs), segments)
         lay = layout(Path(self.out))
         claim_home(lay)
         with locked(lay.lock_path):
@@ -574,6 +584,7 @@ class AuditCorpus(TqaTask):
             write_parquet_path(gen / "segments.parquet", segments)
             write_parquet_path(gen / "articles.parquet", articles)
             atomic_write_text(gen / "index.html", render_index(summary, articles.to_dicts()))
+            atomic_write_text(gen / "junit.xml", junit_xml(evaluate(summary, segments)))
             write_json_path(gen / "summary.json", summary)
             link_pages({n: Path(p) for n, p in read_json(Path(report.output().path)).items()}, gen / "articles")
             seal(gen)
@@ -584,3 +595,23 @@ class AuditCorpus(TqaTask):
             keep |= {str(t.pages) for t in report.requires()}
             keep.add(str(Path(plan_target(self, comet).path)))
             remove_stale(self.work, keep)
+
+
+# --------------------------------------------------------------------------- the Luigi way
+#: Print the verdict and the report's path when AuditCorpus succeeds (or was already complete), as
+#: ``tqa audit`` does; ``tqa audit`` turns this off and prints them itself.
+ANNOUNCE = True
+
+
+@AuditCorpus.event_handler(luigi.Event.SUCCESS)
+@AuditCorpus.event_handler(luigi.Event.DEPENDENCY_PRESENT)
+def _announce(task: AuditCorpus) -> None:
+    if not ANNOUNCE or not isinstance(task, AuditCorpus):
+        return
+    from .cli import print_summary
+
+    try:
+        summary = read_json(Path(task.output()["summary"].path))
+    except (OSError, ValueError):
+        return
+    print_summary(summary, Path(task.out))  # type: ignore[arg-type]

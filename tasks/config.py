@@ -56,6 +56,14 @@ def check_config_path() -> None:
         raise ConfigurationError(f"LUIGI_CONFIG_PATH={named}: no such file")
 
 
+def check_waivers_file(path: str) -> None:
+    """A ``[gate] waivers`` file that does not exist is a mistake: a CI job would silently count every
+    finding it meant to waive."""
+    if path and not Path(path).expanduser().is_file():
+        raise ConfigurationError(f"[gate] waivers = {path}: no such file (relative paths start at the working "
+                                 f"folder, {Path.cwd()})")
+
+
 def check_sections() -> None:
     """Every section and key of the loaded configuration is one tqa or Luigi reads."""
     parser = luigi.configuration.get_config()
@@ -119,6 +127,7 @@ def all_configs() -> dict[str, object]:
     check_config_path()
     check_sections()
     configs = {name: build(name) for name in LUIGI_CLASSES}
+    check_waivers_file(configs["gate"].waivers)  # type: ignore[attr-defined]
     pc.check_source_in(configs["langid"].languages, configs["tqa"].source_lang)  # type: ignore[attr-defined]
     return configs
 

@@ -26,7 +26,7 @@ import polars as pl
 
 from pipeline.audit import score_articles
 from pipeline.config import AlignConfig, ExtractConfig, GateConfig, LangIdConfig
-from pipeline.detectors import FlagsConfig
+from pipeline.detectors import FLAGS, FlagsConfig
 from pipeline.discover import Document, InputProblem, read_document
 from pipeline.errors import InputError
 from pipeline.extract import SourceFile, extract_documents, time_limit
@@ -34,6 +34,7 @@ from pipeline.judge import article_summaries, judge_articles, judge_segments
 from pipeline.langid import survey_documents
 from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
+from pipeline.waivers import read_waivers, today
 
 from .targets import atomic_write_text
 
@@ -178,9 +179,10 @@ def judge_part(p: JudgePart) -> None:
     articles = pl.read_parquet(p.articles)
     comet = pl.read_parquet(p.comet)
     comet = comet.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
+    waivers = read_waivers(p.gate.waivers, today(), FLAGS)
     scored = pl.read_parquet(p.segments)
     summaries = article_summaries(scored, p.flags)
-    segments = judge_segments(scored, p.flags, p.pairs, p.calibration, comet, summaries)
+    segments = judge_segments(scored, p.flags, p.pairs, p.calibration, comet, summaries, waivers)
     write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet,
                                                             summaries, p.flags))
     write_parquet_path(Path(p.out_segments), segments)
@@ -195,6 +197,7 @@ class ReportPart:
     run: dict  # run context of every page (tool, corpus, stages, models, generated)
     part: int
     parts: int
+    nav: dict | None = None  # article id -> pipeline.report.Nav (previous/next article links)
 
 
 def report_part(p: ReportPart) -> list[str]:
@@ -211,6 +214,7 @@ def report_part(p: ReportPart) -> list[str]:
     names = []
     for art in articles.iter_rows(named=True):
         path = Path(p.out) / f"{art['article_id']}.html"
-        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run))
+        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run,
+                                               (p.nav or {}).get(art["article_id"])))
         names.append(path.name)
     return names

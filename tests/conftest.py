@@ -118,3 +118,55 @@ def luigi_overrides(tmp_path: Path):
     from tasks.audit import forget_snapshots
 
     forget_snapshots()
+
+
+# --------------------------------------------------------------------------- larger real corpora, built on demand
+
+
+def _man_corpus(root: Path) -> Path:
+    """The English/Swedish man-page corpus of tests/fixtures/bilingual.py (Debian packages, cached)."""
+    from tests.fixtures import bilingual
+
+    try:
+        bilingual.build_corpus(root)
+    except bilingual.CorpusUnavailable as exc:  # no apt on this machine
+        pytest.skip(str(exc))
+    (root / "labels.json").unlink()  # the answers stay out of the audited folder
+    return root
+
+
+@pytest.fixture(scope="session")
+def man_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _man_corpus(tmp_path_factory.mktemp("man") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def man_run(man_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    run = run_audit(man_corpus, tmp_path_factory.mktemp("man-report"))
+    assert run.ok
+    return run
+
+
+@pytest.fixture(scope="session")
+def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100+ documents of real text: benchmarks/bench_audit.py's generator (man pages in English and
+    Swedish, the seed news articles, copies of the Swedish seed edition), 170 article pairs."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_audit
+
+    from tests.fixtures import bilingual
+
+    work = tmp_path_factory.mktemp("large")
+    try:
+        corpus = bench_audit.build(work, 170, bench_audit.SEED)
+    except bilingual.CorpusUnavailable as exc:
+        pytest.skip(str(exc))
+    assert corpus.documents >= 100, corpus.documents
+    return corpus.root
+
+
+@pytest.fixture(scope="session")
+def large_run(large_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    run = run_audit(large_corpus, tmp_path_factory.mktemp("large-report"))
+    assert run.ok
+    return run
