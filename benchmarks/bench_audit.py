@@ -43,7 +43,7 @@ What is measured (one run, in this order)
                are the rows of ``segments.parquet`` with a non-null ``text`` (without GNU time,
                peak RSS comes from ``getrusage(RUSAGE_CHILDREN)``).  With ``--workers 1`` the
                cold time is also split by stage, from the times the work files under
-               ``REPORT/.tqa`` were written (tasks run one after another).
+               ``.REPORT.tqa/work`` were written (tasks run one after another).
     no-change  the same command again, nothing changed
     1% change  one sentence (real text, in the page's language) appended to 1% of the
                documents, then the same command again; the work files rewritten are counted
@@ -497,9 +497,11 @@ def run_audit(corpus: Path, out: Path, workers: int, log: Path, profile: Path | 
 
 def work_files_since(out: Path, since: float) -> dict[str, tuple[int, int]]:
     """Per stage: (work files written after ``since``, work files in all)."""
+    from pipeline.layout import layout
+
     res = {}
-    for stage in ("extract", "langid", "structure", "pair", "audit", "report"):
-        files = [p for p in (out / ".tqa" / stage).glob("*") if p.suffix == ".parquet" or stage == "report"]
+    for stage in ("extract", "langid", "structure", "pair", "score", "final", "report"):
+        files = [p for p in (layout(out).work / stage).glob("*") if p.suffix == ".parquet" or stage == "report"]
         files = [p for p in files if not p.name.endswith(".articles.parquet")]
         res[stage] = (sum(p.stat().st_mtime >= since for p in files), len(files))
     return res
@@ -512,11 +514,17 @@ def stage_times(out: Path, t_start: float) -> dict[str, float]:
     before it and its own last file.  The first extract shard includes the start of the process
     (imports, corpus scan, scheduling); the audit shards include the corpus task's own set-up.
     """
+    from pipeline.layout import layout
+
     ends: dict[tuple[str, str], float] = {}
-    for stage_dir in (out / ".tqa").iterdir():
+    for stage_dir in layout(out).work.iterdir():
+        if not stage_dir.is_dir():
+            continue
         for f in stage_dir.iterdir():
-            key = (stage_dir.name, f.name[:4] if stage_dir.name in ("extract", "langid", "audit", "report") else "")
-            ends[key] = max(ends.get(key, 0.0), f.stat().st_mtime)
+            key = (stage_dir.name, f.name[:4] if stage_dir.name in ("extract", "langid", "score", "report") else "")
+            mtime = max((g.stat().st_mtime for g in f.iterdir()), default=f.stat().st_mtime) if f.is_dir() \
+                else f.stat().st_mtime
+            ends[key] = max(ends.get(key, 0.0), mtime)
     finished = sorted((t, stage) for (stage, _), t in ends.items())
     totals: dict[str, float] = {}
     prev = t_start

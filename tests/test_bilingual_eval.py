@@ -1,6 +1,7 @@
-"""Acceptance on held-out real text: English man pages and their Swedish translations (Debian's
-manpages-sv) with injected faults, audited with and without the manifest. The floors are the
-figures measured when the detectors were built, less a margin; see README "Accuracy"."""
+"""Acceptance on real text: English man pages and their Swedish translations (Debian's manpages-sv)
+with injected faults, audited with and without the manifest and scored by ``benchmarks/evaluate.py``
+(the same scorer as the README's figures). The floors are the figures measured, less a margin; see
+README "Accuracy"."""
 
 from __future__ import annotations
 
@@ -12,49 +13,56 @@ import pytest
 
 from .conftest import ROOT
 
-FLOORS = {  # flag: (precision, recall), in percent; None: not asserted (see README)
-    "untranslated": (80, 80),
-    "partially_translated": (50, 60),
-    "garbled": (90, 45),  # every spun paragraph; cross-language garbling needs back-translation
-    "number_mismatch": (60, 90),
-    "omission": (90, 75),
-    "addition": (None, 75),  # the real Swedish pages carry extra text of their own
+FLOORS = {  # flag: (precision, recall), in percent, with the manifest
+    "untranslated": (85, 70),
+    "partially_translated": (80, 55),
+    "garbled": (70, 70),
+    "number_mismatch": (80, 90),
+    "omission": (90, 90),
+    "addition": (80, 90),
 }
 
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
-    fixtures = pytest.importorskip("tests.fixtures.bilingual")
-    work = tmp_path_factory.mktemp("bilingual")
-    try:
-        fixtures.build_corpus(work / "corpus")
-    except fixtures.CorpusUnavailable as exc:  # no apt on this machine
-        pytest.skip(str(exc))
+    work = tmp_path_factory.mktemp("manpages-eval")
     out = work / "figures.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "eval_bilingual.py"), "--corpus",
-                           str(work / "corpus"), "--work", str(work), "--json", str(out),
-                           "--tqa", f"{sys.executable} -m tasks.cli"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "evaluate.py"), "--corpora", "manpages",
+                           "--work", str(work), "--json", str(out), "--tqa", f"{sys.executable} -m tasks.cli"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900)
+    if proc.returncode != 0 and "cannot build manpages" in proc.stderr:  # no apt, no cached packages
+        pytest.skip(proc.stderr.strip().splitlines()[-1])
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     print(proc.stdout)
-    return json.loads(out.read_text())["runs"]
+    runs = json.loads(out.read_text())["corpora"]["manpages"]["runs"]
+    return {run: runs[run]["groups"]["all"]["figures"] for run in ("manifest", "nomanifest")}
 
 
-def test_pairing(figures):
-    assert figures["manifest"]["score"]["pairing"]["accuracy"] == 100.0
-    assert figures["nomanifest"]["score"]["pairing"]["accuracy"] >= 85.0
-
-
-def test_alignment(figures):
-    assert figures["manifest"]["score"]["alignment"]["strict"] >= 95.0
-    assert figures["nomanifest"]["score"]["alignment"]["strict"] >= 90.0
+def test_pairing_and_alignment(figures):
+    for run, (pairing, strict) in (("manifest", (100.0, 97.0)), ("nomanifest", (95.0, 95.0))):
+        assert figures[run]["pairing"]["variants"][2] >= pairing, (run, figures[run]["pairing"])
+        assert figures[run]["pairing"]["originals"][2] >= pairing, (run, figures[run]["pairing"])
+        assert figures[run]["alignment"]["strict"] >= strict, (run, figures[run]["alignment"])
 
 
 @pytest.mark.parametrize("flag", sorted(FLOORS))
 def test_flag_precision_and_recall(figures, flag):
     precision, recall = FLOORS[flag]
-    got = figures["manifest"]["score"]["flags"][flag]
+    got = figures["manifest"]["flags"][flag]
     assert got["tp"] + got["fn"] > 0, f"no labelled {flag} faults: the test cannot fail"
-    if precision is not None:
-        assert got["precision"] >= precision, got
+    assert got["precision"] >= precision, got
     assert got["recall"] >= recall, got
+
+
+def test_good_paragraphs_stay_unflagged(figures):
+    for run in ("manifest", "nomanifest"):
+        clean = figures[run]["clean"]
+        assert clean["n"] > 300
+        for flag in ("untranslated", "partially_translated", "garbled"):
+            assert clean[flag] <= 2.0, (run, flag, clean)
+
+
+def test_the_gate_fails_pages_with_language_faults(figures):
+    for run in ("manifest", "nomanifest"):
+        failing, pages, share = figures[run]["gate"]["language_fault_pages_failing"]
+        assert pages >= 10 and share >= 90.0, (run, figures[run]["gate"])
