@@ -147,7 +147,8 @@ def check_paths(corpus: Path, out: Path) -> None:
     if not corpus.is_dir():
         raise UsageError(f"tqa: corpus {corpus} is a file, not a folder; give the folder that holds the documents")
     if out.exists() and not out.is_dir():
-        raise UsageError(f"tqa: --out {out} is a file; name a folder for the report (a new one, or an earlier report)")
+        what = "a file" if out.is_file() else "not a folder"
+        raise UsageError(f"tqa: --out {out} is {what}; name a folder for the report (a new one, or an earlier report)")
     from pipeline.layout import problem_with_out
 
     problem = problem_with_out(out, corpus)

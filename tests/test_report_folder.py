@@ -145,7 +145,7 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path, kind):
     if kind == "file":
         out.write_bytes(USER_FILE)
     proc = _audit(DEMO, out)
-    assert proc.returncode == 2 and "not a folder" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and ("is a file" if kind == "file" else "is not a folder") in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     if kind == "file":
         assert out.read_bytes() == USER_FILE
