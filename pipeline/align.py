@@ -175,13 +175,13 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
 def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None  # noqa: ANN001
                  ) -> dict[tuple[int, int], list[list[float]]]:
     """The cross-lingual similarity of every 1:1, 2:1 and 1:2 group (``xling.similarity_matrix``;
-    merged segments are read as one text), in the layout of ``similarity_table``."""
+    merged segments are read as one: their features joined), in the layout of ``similarity_table``."""
     from .xling import prepare_english, prepare_variant, similarity_matrix
 
     vs = [prepare_variant(t, lexicon) for t in variant]
     es = [prepare_english(t) for t in original]
-    v2 = [prepare_variant(f"{a} {b}", lexicon) for a, b in zip(variant, variant[1:])]
-    e2 = [prepare_english(f"{a} {b}") for a, b in zip(original, original[1:])]
+    v2 = [a.joined(b) for a, b in zip(vs, vs[1:])]
+    e2 = [a.joined(b) for a, b in zip(es, es[1:])]
     one = similarity_matrix(vs, es)
     if table_out is not None:
         table_out["1:1"] = one

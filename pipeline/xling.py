@@ -15,8 +15,10 @@ code and URLs agree, and are the lengths in proportion.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,6 +43,19 @@ def anchor_set(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+#: Every feature string seen in this process, numbered: the sides keep their features as these numbers,
+#: so a similarity matrix is built with numpy from them, not feature by feature.
+_FEATURE_IDS: dict[str, int] = {}
+
+
+def _feature_ids(groups: tuple[frozenset[str], ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(number of features of each group, the features' numbers, flattened)."""
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    ids = np.fromiter((_FEATURE_IDS.setdefault(x, len(_FEATURE_IDS)) for g in groups for x in g), dtype=np.int64,
+                      count=int(sizes.sum()))
+    return sizes, ids
+
+
 @dataclass(frozen=True)
 class VariantSide:
     """A variant segment's features: its content tokens, for each the English features it can
@@ -56,6 +71,16 @@ class VariantSide:
     def union(self) -> frozenset[str]:
         """Every English feature some token of the segment can match."""
         return frozenset().union(*self.options) if self.options else frozenset()
+
+    @cached_property
+    def numbered(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """``_feature_ids`` of its tokens' options and of its anchors."""
+        return _feature_ids(self.options), _feature_ids((self.anchors,))
+
+    def joined(self, other: VariantSide) -> VariantSide:
+        """The features of this segment and the next read as one text (a 2:1 group)."""
+        return VariantSide(f"{self.text} {other.text}", self.tokens + other.tokens, self.options + other.options,
+                           self.anchors | other.anchors, self.length + 1 + other.length)
 
 
 @dataclass(frozen=True)
@@ -73,9 +98,35 @@ class EnglishSide:
         """Every feature of the segment's words."""
         return frozenset().union(*self.features) if self.features else frozenset()
 
+    @cached_property
+    def numbered(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """``_feature_ids`` of its words' features and of its anchors."""
+        return _feature_ids(self.features), _feature_ids((self.anchors,))
+
+    def joined(self, other: EnglishSide) -> EnglishSide:
+        """The features of this segment and the next read as one text (a 1:2 group)."""
+        return EnglishSide(f"{self.text} {other.text}", self.words + other.words, self.features + other.features,
+                           self.anchors | other.anchors, self.length + 1 + other.length)
+
+
+#: Prepared sides by text (a corpus repeats its steps, notes and chrome), per lexicon; bounded.
+_VARIANTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ENGLISH: dict[str, EnglishSide] = {}
+_CACHE_MAX = 200_000
+
 
 def prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
-    """Features of a variant segment in ``lexicon.lang``."""
+    """Features of a variant segment in ``lexicon.lang`` (cached per lexicon and text)."""
+    cache = _VARIANTS.setdefault(lexicon, {})
+    side = cache.get(text)
+    if side is None:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        side = cache[text] = _prepare_variant(text, lexicon)
+    return side
+
+
+def _prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
     toks = lexicon.content_tokens(text)
     opts = []
     for t in toks:
@@ -92,7 +143,16 @@ def prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
 
 
 def prepare_english(text: str) -> EnglishSide:
-    """Features of an English segment."""
+    """Features of an English segment (cached by text)."""
+    side = _ENGLISH.get(text)
+    if side is None:
+        if len(_ENGLISH) >= _CACHE_MAX:
+            _ENGLISH.clear()
+        side = _ENGLISH[text] = _prepare_english(text)
+    return side
+
+
+def _prepare_english(text: str) -> EnglishSide:
     ws = [w for w in folded_words(text) if w not in ENGLISH_STOPWORDS and len(w) > 1]
     feats = []
     for w in ws:
@@ -152,26 +212,29 @@ def cross_similarity(v: VariantSide, e: EnglishSide) -> CrossSimilarity:
                            tuple(sorted(v.anchors ^ e.anchors)))
 
 
+def _stacked(numbered: list) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The sides' ``numbered`` features end to end: (item sizes, ids) of the items, of the anchors."""
+    items = [n[0] for n in numbered]
+    anchors = [n[1] for n in numbered]
+    return ((np.concatenate([s for s, _ in items]), np.concatenate([i for _, i in items])),
+            (np.concatenate([s for s, _ in anchors]), np.concatenate([i for _, i in anchors])))
+
+
 def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarray:
     """``cross_similarity(v, e).score`` for every v in ``vs`` (rows) and e in ``es`` (columns),
     computed with matrix products over feature incidences (same arithmetic, float64)."""
     if not vs or not es:
         return np.zeros((len(vs), len(es)))
-    vocab: dict[str, int] = {}
+    (v_sizes, v_ids), (va_sizes, va_ids) = _stacked([v.numbered for v in vs])
+    (e_sizes, e_ids), (ea_sizes, ea_ids) = _stacked([e.numbered for e in es])
+    uniq, local = np.unique(np.concatenate([v_ids, e_ids, va_ids, ea_ids]), return_inverse=True)
+    nf = max(1, len(uniq))
+    cuts = np.cumsum([len(v_ids), len(e_ids), len(va_ids)])
+    v_local, e_local, va_local, ea_local = np.split(local, cuts)
 
-    def ids(items: frozenset[str]) -> list[int]:
-        return [vocab.setdefault(x, len(vocab)) for x in items]
-
-    v_tok = [ids(o) for v in vs for o in v.options]
-    e_word = [ids(f) for e in es for f in e.features]
-    v_anc = [ids(v.anchors) for v in vs]
-    e_anc = [ids(e.anchors) for e in es]
-    nf = max(1, len(vocab))
-
-    def incidence(rows: list[list[int]]) -> np.ndarray:
-        m = np.zeros((len(rows), nf), dtype=np.float32)
-        for r, cols in enumerate(rows):
-            m[r, cols] = 1.0
+    def incidence(sizes: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        m = np.zeros((len(sizes), nf), dtype=np.float32)
+        m[np.repeat(np.arange(len(sizes)), sizes), cols] = 1.0
         return m
 
     def owner(sizes: list[int]) -> np.ndarray:  # segments x items
@@ -182,7 +245,7 @@ def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarra
             pos += k
         return m
 
-    T, W = incidence(v_tok), incidence(e_word)
+    T, W = incidence(v_sizes, v_local), incidence(e_sizes, e_local)
     Sv, Se = owner([len(v.options) for v in vs]), owner([len(e.features) for e in es])
     E_union = np.minimum(Se @ W, 1.0)  # English segments x features
     V_union = np.minimum(Sv @ T, 1.0)
@@ -195,7 +258,7 @@ def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarra
     n_word = Se.sum(axis=1)[None, :]
     cov_e = np.where(n_word > 0, cov_e_num / np.where(n_word > 0, n_word, 1), 0.0).astype(np.float64)
     f1 = np.where(cov_v + cov_e > 0, 2 * cov_v * cov_e / np.where(cov_v + cov_e > 0, cov_v + cov_e, 1), 0.0)
-    A, B = incidence(v_anc), incidence(e_anc)
+    A, B = incidence(va_sizes, va_local), incidence(ea_sizes, ea_local)
     inter = (A @ B.T).astype(np.float64)
     na, nb = A.sum(axis=1)[:, None], B.sum(axis=1)[None, :]
     n = na + nb
