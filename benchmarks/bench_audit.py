@@ -507,6 +507,17 @@ def work_files_since(out: Path, since: float) -> dict[str, tuple[int, int]]:
     return res
 
 
+def remove_report(out: Path) -> None:
+    """Remove a report and tqa's folder beside it (its generations and work files): the next audit is cold."""
+    from pipeline.layout import layout
+
+    if out.is_symlink() or out.is_file():
+        out.unlink()
+    elif out.exists():
+        shutil.rmtree(out)
+    shutil.rmtree(layout(out).home, ignore_errors=True)
+
+
 def stage_times(out: Path, t_start: float) -> dict[str, float]:
     """Seconds per stage of a ``--workers 1`` run, from the times its work files were written.
 
@@ -683,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_copy = work / "report-cold"  # the yardstick reads the cold run's segments
     colds, yards = [], []
     for r in range(args.rounds):  # interleaved: a drift in the machine's speed hits both sides alike
-        shutil.rmtree(out, ignore_errors=True)
+        remove_report(out)
         cold = run_audit(corpus.root, out, args.workers, work / "cold.log")
         if args.workers == 1:
             cold["stages_s"] = stage_times(out, cold["started"])
@@ -763,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         prof = work / "audit.prof"
         pout = work / "report-profile"
-        shutil.rmtree(pout, ignore_errors=True)
+        remove_report(pout)
         prun = run_audit(corpus.root, pout, 1, work / "profile.log", profile=prof)
         print(f"\nprofiled cold audit (--workers 1): {prun['wall_s']:.1f} s; stats in {prof}")
         print_profile(prof)

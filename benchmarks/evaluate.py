@@ -284,10 +284,19 @@ def copy_corpus(folder: Path, dest: Path, manifest: bool) -> Path:
     return dest
 
 
+def remove_report(out: Path) -> None:
+    """Remove a report and tqa's folder beside it (``.NAME.tqa``: its generations and work files), so
+    that the next audit starts cold."""
+    if out.is_symlink() or out.is_file():
+        out.unlink()
+    elif out.exists():
+        shutil.rmtree(out)
+    shutil.rmtree(out.with_name(f".{out.name}.tqa"), ignore_errors=True)
+
+
 def run_audit(cmd: list[str], env: dict[str, str], corpus: Path, out: Path, cfg_dir: Path, timeout: float) -> dict:
     """Run ``CMD audit corpus --out out`` from ``cfg_dir``; exit code, seconds and the output's tail."""
-    if out.exists():
-        shutil.rmtree(out)
+    remove_report(out)
     full_env = {k: v for k, v in os.environ.items() if k != "LUIGI_CONFIG_PATH"}
     full_env.update(env)
     t0 = time.monotonic()

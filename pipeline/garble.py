@@ -112,8 +112,10 @@ def truncation_evidence(variant: str, original: str, lang: str, model: LengthMod
 
 def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> list[str]:
     """Tokens for the order model: lower-cased words (a capitalised one preceded by ``^``, since a
-    capital after no full stop is evidence of order too), numbers as ``0``, punctuation (Japanese:
-    the lexicon's words, or characters without a lexicon)."""
+    capital after no full stop is evidence of order too), words in capitals ("NO WARRANTY", "SEE
+    ALSO": acronyms, quoted headings, emphasis) as ``A`` and numbers as ``0`` — a class each, as
+    names of no language —, punctuation (Japanese: the lexicon's words, or characters without a
+    lexicon)."""
     lang = lexicon.lang if lexicon is not None else lang
     if is_cjk(lang):
         if lexicon is not None:
@@ -123,6 +125,9 @@ def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> l
     for t in _TOKEN_RE.findall(text):
         if t[0].isdigit():
             out.append("0")
+            continue
+        if len(t) > 1 and t.isupper():
+            out.append("A")
             continue
         if t[0].isupper():
             out.append("^")
