@@ -8,6 +8,10 @@ bodies without <pre> blocks). Each document is in the dev split (tuning) or the 
 (reported; not looked at while tuning): seed 001 and 000 dev, 003 and 004 held out, man pages,
 Debian Reference chapters and help pages by a hash of their name (tests/fixtures/english_text.py).
 With --synthetic, our own spinner's text (tests/fixtures/spinner.py; dev only) is reported too.
+With --lm FOLDER the same figures are measured with a causal language model (a local transformers
+folder, what ``[models] fluency_model`` names; pipeline/fluency_lm.py) instead of CMU's trigram model;
+the candidates, penalties and thresholds are the same. A real model is slow on a CPU (every candidate
+substitution is a sequence through the model): --device cuda, or --max-sentences N for a sample.
 
 Prints, per split and for everything: the sentence-level figures at the chosen threshold (spun
 sentences flagged; clean sentences flagged, pooled and by source), the trade-off curve, the pages
@@ -17,6 +21,7 @@ clean flagged = what the decision flags on clean pages); then speed (distinct se
 second, resources loaded) and the resource load time in a fresh process.
 
     python benchmarks/eval_fluency.py [--man-corpus DIR] [--json OUT.json] [--synthetic] [--pick]
+                                      [--lm FOLDER [--device cpu|cuda|auto] [--threads N]] [--max-sentences N]
 """
 
 from __future__ import annotations
@@ -49,15 +54,29 @@ CLEAN_SOURCES = ("seeds", "man", "debref", "help")
 Rows = list[tuple[et.Sentence, FluencyEvidence]]
 
 
-def load(man_corpus: Path | None, synthetic: bool) -> list[et.Sentence]:
+def load(man_corpus: Path | None, synthetic: bool, max_sentences: int = 0) -> list[et.Sentence]:
     """Every evaluation sentence (spun pages with their labels, clean seeds, man pages, Debian
-    Reference, LibreOffice help; with ``synthetic`` our spinner's dev-only text)."""
+    Reference, LibreOffice help; with ``synthetic`` our spinner's dev-only text). With
+    ``max_sentences`` > 0, a sample: every labelled spun-page sentence, and of every other source
+    and split the sentences of its first pages up to that many (whole pages, in their order)."""
     if man_corpus is None:
         man_corpus = Path(tempfile.mkdtemp(prefix="tqa-man-")) / "corpus"
     et.build_man_corpus(man_corpus)
     out = (et.spun_sentences() + et.seed_sentences() + et.man_sentences(man_corpus) + et.debref_sentences()
            + et.help_sentences())
-    return out + (et.synthetic_sentences() if synthetic else [])
+    out += et.synthetic_sentences() if synthetic else []
+    if max_sentences <= 0:
+        return out
+    kept, counts, full = [], defaultdict(int), set()
+    for s in out:
+        group = (s.source, s.split)
+        if s.source != "spun" and (group, s.doc) not in full and counts[group] >= max_sentences:
+            continue  # this page starts past the sample's size
+        counts[group] += 1
+        if counts[group] >= max_sentences:
+            full.add((group, s.doc))  # the page that reaches the size is kept whole
+        kept.append(s)
+    return kept
 
 
 def rate(scores: list[float], thr: float) -> float:
@@ -175,17 +194,20 @@ def synthetic_figures(rows: Rows, t: FluencyThresholds) -> dict:
     return out
 
 
-def speed(texts: list[str], cfg: FluencyConfig) -> dict:
-    """Distinct sentences per CPU second of a fresh scorer in a process whose resources are loaded
-    but whose model memo is empty (nothing of these sentences seen before)."""
+def speed(texts: list[str], cfg: FluencyConfig, limit: int = 0) -> dict:
+    """Distinct sentences per CPU second of a fresh scorer in a process whose resources (and
+    language model) are loaded but whose model memo is empty (nothing of these sentences seen
+    before); the first ``limit`` distinct sentences when ``limit`` > 0. CPU seconds of every thread."""
     code = ("import json, sys, time; sys.path.insert(0, '.');"
             "from pipeline.fluency import FluencyScorer, FluencyConfig, load_resources;"
             "texts = json.load(sys.stdin); cfg = FluencyConfig(**json.loads(sys.argv[1]));"
-            "load_resources('en', cfg); s = FluencyScorer(cfg=cfg);"
+            "load_resources('en', cfg); s = FluencyScorer(cfg=cfg); cfg.lm_model and s.lm_scorer();"
             "t = time.process_time(); s.score(texts); dt = time.process_time() - t;"
             "t1 = time.process_time(); s.score(texts); dc = time.process_time() - t1;"
             "print(json.dumps([dt, dc]))")
     distinct = list(dict.fromkeys(texts))
+    if limit > 0:
+        distinct = distinct[:limit]
     fields = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(fields)], input=json.dumps(distinct), cwd=ROOT,
                           capture_output=True, text=True, check=True)
@@ -196,13 +218,17 @@ def speed(texts: list[str], cfg: FluencyConfig) -> dict:
             "cached_sentences_per_s": round(len(distinct) / max(dc, 1e-9))}
 
 
-def load_time() -> float:
-    """Seconds to import the module and load the resources in a fresh process (thesaurus compiled)."""
-    code = ("import time; t=time.perf_counter(); from pipeline.fluency import load_resources, FluencyConfig; "
-            "load_resources('en', FluencyConfig()); print(time.perf_counter()-t)")
+def load_time(cfg: FluencyConfig) -> float:
+    """Seconds to import the module and load the resources (and the language model, with ``lm_model``)
+    in a fresh process (thesaurus compiled); the best of three."""
+    code = ("import json, sys, time; t=time.perf_counter(); from pipeline.fluency import load_resources, FluencyConfig, "
+            "FluencyScorer; cfg = FluencyConfig(**json.loads(sys.argv[1])); load_resources('en', cfg); "
+            "cfg.lm_model and FluencyScorer(cfg=cfg).lm_scorer(); print(time.perf_counter()-t)")
+    fields = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
     best = float("inf")
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(fields)], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
         best = min(best, float(out.stdout.strip()))
     return round(best, 3)
 
@@ -235,13 +261,30 @@ def main() -> int:
     ap.add_argument("--synthetic", action="store_true", help="also score our spinner's dev-only text")
     ap.add_argument("--pick", action="store_true",
                     help="choose the thresholds on the dev split (needs --synthetic) instead of the defaults")
+    ap.add_argument("--lm", default=None, metavar="FOLDER",
+                    help="measure with this causal language model (a transformers folder) instead of the n-gram model")
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="where --lm runs (default cpu)")
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads of --lm (0: torch's default)")
+    ap.add_argument("--max-sentences", type=int, default=0, metavar="N",
+                    help="a sample: every spun-page sentence and the first pages of each other source and split, up "
+                         "to N sentences each (default: everything)")
+    ap.add_argument("--speed-sentences", type=int, default=None, metavar="N",
+                    help="distinct sentences the speed is measured on (default: all; with --lm 2000)")
     args = ap.parse_args()
-    sentences = load(args.man_corpus, args.synthetic or args.pick)
-    cfg = FluencyConfig()
+    sentences = load(args.man_corpus, args.synthetic or args.pick, args.max_sentences)
+    cfg = FluencyConfig(lm_model=args.lm, lm_device=args.device, lm_threads=args.threads)
+    backend = "n-gram: CMU en-us trigram model (pocketsphinx)"
+    if args.lm:
+        from pipeline.fluency_lm import preflight
+
+        info = preflight(args.lm, args.device)
+        backend = f"causal LM: {info.path} (blake2b {info.checksum}): {info.describe()}"
+    print(f"backend: {backend}", flush=True)
     ev = FluencyScorer(cfg=cfg).score([s.text for s in sentences])
     rows = list(zip(sentences, ev, strict=True))
     t = pick_thresholds(rows) if args.pick else FluencyThresholds()
-    report: dict = {"config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if not k.endswith("dir")},
+    report: dict = {"backend": backend, "sample": args.max_sentences or "everything",
+                    "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if not k.endswith("dir")},
                     "thresholds": {k: getattr(t, k) for k in t.__dataclass_fields__},
                     "thresholds_from": "dev split (--pick)" if args.pick else "FluencyThresholds() defaults",
                     "splits": {}}
@@ -249,8 +292,9 @@ def main() -> int:
         report["splits"][name] = evaluate(rows, t, split)
     if args.synthetic or args.pick:
         report["synthetic_dev"] = synthetic_figures(rows, t)
-    report["speed"] = speed([s.text for s in sentences if s.source != "synthetic"], cfg)
-    report["load_seconds"] = load_time()
+    limit = args.speed_sentences if args.speed_sentences is not None else (2000 if args.lm else 0)
+    report["speed"] = speed([s.text for s in sentences if s.source != "synthetic"], cfg, limit)
+    report["load_seconds"] = load_time(cfg)
     print(f"thresholds ({report['thresholds_from']}): {report['thresholds']}")
     for name, r in report["splits"].items():
         print(f"== {name}: {r['spun_sentences']} spun, {r['clean_sentences']} clean sentences "

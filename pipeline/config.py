@@ -185,6 +185,9 @@ class ModelsConfig(Settings, section="models"):
     comet_model: str = setting("", "a COMET checkpoint folder or the name of one under DIR/comet; empty: the one "
                                    "installed, if only one")
     comet_qe_model: str = setting("", "a reference-free COMET checkpoint, as comet_model")
+    fluency_model: str = setting("", "a folder with a transformers causal language model and its tokenizer (or the "
+                                     "name of one under DIR/lm) that measures the English fluency check's "
+                                     "substitutions, on `device`; empty: CMU's trigram model")
     device: str = setting("auto", "auto picks a GPU when there is one", choices=("auto", "cpu", "cuda"))
     threads: int = setting(0, "CPU threads of the model stages; 0: the libraries' default", lo=0, hi=1024)
     translate_batch_size: int = setting(64, "segments per translation batch", lo=1, hi=100_000)

@@ -47,9 +47,12 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigurationError, ModelUnavailable
+
+if TYPE_CHECKING:
+    from .fluency_lm import LMFluencyScorer
 
 #: bumped whenever the compiled thesaurus format or its construction changes
 THESAURUS_VERSION = 4
@@ -89,6 +92,12 @@ class FluencyConfig:
     more" is no repair). All in log10 units. ``max_candidates`` and ``related_penalty`` were chosen
     on the dev split (a small grid; ``paraphrase_penalty`` 1.0 measured worse there), the others are
     set by hand.
+
+    ``lm_model``: a folder with a ``transformers`` causal language model and its tokenizer; when set,
+    the evidence is computed with it instead of the n-gram model (:mod:`pipeline.fluency_lm`: the
+    same candidates, penalties and evidence), on ``lm_device`` (``cpu``, ``cuda``, ``auto``) with
+    ``lm_threads`` CPU threads (0: torch's default), its results also kept in the model cache
+    ``lm_cache`` (an SQLite file; None: only in memory).
     """
 
     wordnet_dir: str | None = None
@@ -102,6 +111,10 @@ class FluencyConfig:
     related_penalty: float = 1.0
     paraphrase_penalty: float = 0.5
     length_penalty: float = 1.0
+    lm_model: str | None = None
+    lm_device: str = "cpu"
+    lm_threads: int = 0
+    lm_cache: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_log10_ratio <= 20.0:
@@ -117,6 +130,10 @@ class FluencyConfig:
                 raise ConfigurationError(f"[fluency] {name} = {getattr(self, name)!r}: must be between 0 and 20")
         if set(self.relations) - set("@~&$"):
             raise ConfigurationError(f"[fluency] relations = {self.relations!r}: WordNet pointers among @ ~ & $")
+        if self.lm_device not in ("cpu", "cuda", "auto"):
+            raise ConfigurationError(f"[models] device = {self.lm_device!r}: must be one of cpu, cuda, auto")
+        if not 0 <= self.lm_threads <= 1024:
+            raise ConfigurationError(f"[models] threads = {self.lm_threads!r}: must be between 0 and 1024")
 
     def resource_key(self) -> tuple:
         """The fields that decide which resources are loaded (the rest only change scoring)."""
@@ -869,7 +886,9 @@ class FluencyScorer:
     """Scores sentences of one language; resources load on first use, results are cached per text.
 
     ``score(sentences)`` returns one :class:`FluencyEvidence` per sentence, in order; scoring a
-    sentence alone or in a batch gives the same evidence.
+    sentence alone or in a batch gives the same evidence. With ``cfg.lm_model`` the evidence comes
+    from that causal language model (:class:`pipeline.fluency_lm.LMFluencyScorer`, loaded on first
+    use) instead of the n-gram model; the candidates are this class's either way.
     """
 
     lang: str = "en"
@@ -878,13 +897,24 @@ class FluencyScorer:
     _cache: dict[str, FluencyEvidence] = field(default_factory=dict, repr=False)
     _prepared: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = field(default_factory=dict, repr=False)
     _windows: dict[tuple, tuple[float, tuple[str, ...]] | None] = field(default_factory=dict, repr=False)
+    _lm: LMFluencyScorer | None = field(default=None, repr=False)
 
     @property
     def resources(self) -> LanguageResources:
         return load_resources(self.lang, self.cfg)
 
+    def lm_scorer(self) -> LMFluencyScorer:
+        """The causal-LM backend of this scorer (``cfg.lm_model``), its model loaded on first use."""
+        if self._lm is None:
+            from .fluency_lm import LMFluencyScorer
+
+            self._lm = LMFluencyScorer(self)
+        return self._lm
+
     def score(self, sentences: Sequence[str]) -> list[FluencyEvidence]:
         """Evidence for every sentence of ``sentences`` (same length, same order)."""
+        if self.cfg.lm_model:
+            return self.lm_scorer().score(sentences)
         res = self.resources
         out = []
         cache = self._cache
@@ -1208,6 +1238,8 @@ def main(argv: list[str] | None = None) -> int:
     score = sub.add_parser("score", help="print the evidence of sentences (arguments, else stdin lines)")
     score.add_argument("sentences", nargs="*")
     score.add_argument("--threshold", type=float, default=2.0)
+    score.add_argument("--lm", default=None, help="a causal language model folder (default: the n-gram model)")
+    score.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="where --lm runs")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "fetch":
@@ -1218,7 +1250,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"WordNet in {folder}; thesaurus compiled")
             return 0
         sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-        for ev in FluencyScorer().score(sentences):
+        for ev in FluencyScorer(cfg=FluencyConfig(lm_model=args.lm, lm_device=args.device)).score(sentences):
             reason = decide(ev, args.threshold)
             print(f"{ev.score:6.2f}  {ev.text}")
             if reason:

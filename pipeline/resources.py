@@ -9,6 +9,7 @@ that fetches it (``tqa resources fetch``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 import subprocess
@@ -16,16 +17,41 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import InputError, ModelUnavailable
+from .errors import ConfigurationError, InputError, ModelUnavailable
 from .settings import Settings, setting
+
+if TYPE_CHECKING:
+    from .config import ModelsConfig
 
 FETCH_COMMAND = "tqa resources fetch"
 WORDNET_PACKAGE = "wordnet-base"
 
 
 @dataclass(frozen=True)
+class FluencyModel:
+    """The causal language model of the fluency check, from ``[models]`` (``fluency_model``, ``device``,
+    ``threads``, ``cache``), carried by :class:`ResourcesConfig` to every process that scores.
+
+    Its ``str()`` is what enters the work files' digests (``describe``): the folder and the device.
+    The threads and the cache's place do not change the evidence; the model's content enters through
+    :func:`fluency_signature`."""
+
+    path: str
+    device: str = "cpu"
+    threads: int = 0
+    cache: str = ""
+
+    def __str__(self) -> str:
+        return f"FluencyModel({self.path}, {self.device})"
+
+
+@dataclass(frozen=True)
 class ResourcesConfig(Settings, section="lexicons"):
+    """The ``[lexicons]`` section, plus ``fluency_model``: no key of its own, set from ``[models]
+    fluency_model`` by :func:`with_fluency_model` (None: the n-gram model)."""
+
     dir: str = setting("~/.cache/tqa/resources", "where `tqa resources fetch` puts dictionaries and WordNet, and "
                                                  "where parsed lexicons and the compiled thesaurus are kept")
     dictionaries: tuple[str, ...] = setting((), "more folders with FreeDict dictd files (*.index, *.dict.dz) or "
@@ -38,6 +64,7 @@ class ResourcesConfig(Settings, section="lexicons"):
                                               "dictionary, no dependency), fugashi, janome or tinysegmenter",
                                       choices=("dict", "fugashi", "janome", "tinysegmenter"))
     fluency: bool = setting(True, "check English for synonym spin (needs WordNet and pocketsphinx)")
+    fluency_model: FluencyModel | None = dataclasses.field(default=None)
 
     @property
     def root(self) -> Path:
@@ -112,19 +139,62 @@ def lexicon_status(languages: list[str], cfg: ResourcesConfig) -> str:
 def _fluency_config(cfg: ResourcesConfig):  # noqa: ANN202
     from .fluency import FluencyConfig
 
-    return FluencyConfig(wordnet_dir=cfg.wordnet_dir or None, cache_dir=str(cfg.root))
+    lm = cfg.fluency_model
+    if lm is None:
+        return FluencyConfig(wordnet_dir=cfg.wordnet_dir or None, cache_dir=str(cfg.root))
+    return FluencyConfig(wordnet_dir=cfg.wordnet_dir or None, cache_dir=str(cfg.root), lm_model=lm.path,
+                         lm_device=lm.device, lm_threads=lm.threads, lm_cache=lm.cache or None)
 
 
 @lru_cache(maxsize=4)
 def fluency_scorer(cfg: ResourcesConfig):  # noqa: ANN201 — a FluencyScorer or None
-    """The English fluency scorer (resources loaded), or None when they are missing or turned off."""
+    """The English fluency scorer (resources loaded, and the causal language model when one is
+    configured), or None when they are missing or turned off."""
     if not cfg.fluency or fluency_problem(cfg):
         return None
     from .fluency import FluencyScorer
 
     scorer = FluencyScorer("en", _fluency_config(cfg))
     _ = scorer.resources  # load now, once per process
+    if cfg.fluency_model is not None:
+        scorer.lm_scorer()
     return scorer
+
+
+def resolve_fluency_model(value: str, models_dir: Path) -> Path:
+    """The folder ``[models] fluency_model`` names: a path (``~`` expanded, relative to the working
+    folder), else the name of a model installed under ``models_dir/lm``. Raises ConfigurationError
+    naming the key and the places looked at."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    installed = models_dir / "lm" / value
+    if not path.is_absolute() and "/" not in value and installed.is_dir():
+        return installed.resolve()
+    places = f"{path.resolve()}" + (f" or {installed}" if not path.is_absolute() and "/" not in value else "")
+    what = "not a folder" if path.exists() else "no such folder"
+    raise ConfigurationError(f"[models] fluency_model = {value!r}: {what} ({places}); name a folder with a "
+                             f"transformers causal language model and its tokenizer, or leave it empty for the "
+                             f"n-gram model")
+
+
+def with_fluency_model(cfg: ResourcesConfig, models: ModelsConfig) -> ResourcesConfig:
+    """``cfg`` carrying the causal language model ``[models] fluency_model`` names (``cfg`` itself when
+    the key is empty), checked now (:func:`pipeline.fluency_lm.preflight`: in a subprocess, once per
+    version of the folder and the libraries): a folder that is missing or does not load is a
+    ConfigurationError naming the key and the folder."""
+    value = models.fluency_model.strip()
+    if not value:
+        return cfg
+    folder = resolve_fluency_model(value, models.root)
+    from .fluency_lm import CHECKS_DIR, preflight
+
+    try:
+        preflight(folder, models.device, record_dir=models.root / CHECKS_DIR)
+    except ModelUnavailable as exc:
+        raise ConfigurationError(f"[models] fluency_model = {value!r}: {exc}") from None
+    return dataclasses.replace(cfg, fluency_model=FluencyModel(str(folder), models.device, models.threads,
+                                                               str(models.cache_path)))
 
 
 @lru_cache(maxsize=4)
@@ -142,6 +212,12 @@ def fluency_problem(cfg: ResourcesConfig) -> str | None:
         import pocketsphinx  # noqa: F401
     except ImportError:
         return "the n-gram model needs pocketsphinx — pip install pocketsphinx"
+    if cfg.fluency_model is not None:
+        from importlib.util import find_spec
+
+        missing = [m for m in ("torch", "transformers") if find_spec(m) is None]
+        if missing:
+            return f"[models] fluency_model needs {' and '.join(missing)} — run `make models`"
     return None
 
 
@@ -166,7 +242,12 @@ def fluency_signature(cfg: ResourcesConfig) -> str:
         return "none"
     lm = Path(get_model_path()) / "en-us" / "en-us.lm.bin"
     files = [folder / f for f in WORDNET_FILES] + ([lm] if lm.is_file() else [])
-    return "|".join(_file_id(f) for f in files)
+    signature = "|".join(_file_id(f) for f in files)
+    if cfg.fluency_model is not None:  # the model's content: replacing its weights re-runs the scoring
+        from .fluency_lm import library_versions, model_checksum
+
+        signature += f"|lm:{model_checksum(Path(cfg.fluency_model.path))}:{library_versions()}"
+    return signature
 
 
 # --------------------------------------------------------------------------- fetching

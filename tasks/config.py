@@ -19,6 +19,7 @@ from pipeline import config as pc
 from pipeline.detectors import DETECTORS, FlagsConfig
 from pipeline.errors import ConfigurationError
 from pipeline.judge import check_gate
+from pipeline.resources import with_fluency_model
 from pipeline.settings import parse_value
 
 
@@ -123,12 +124,14 @@ def _pairs(section: str, key: str, text: str) -> dict[str, float]:
 
 
 def all_configs() -> dict[str, object]:
-    """Every section's settings, built (and so validated) now."""
+    """Every section's settings, built (and so validated) now. A ``[models] fluency_model`` is loaded
+    once here, in a subprocess, and travels to the scoring with ``[lexicons]`` (``with_fluency_model``)."""
     check_config_path()
     check_sections()
     configs = {name: build(name) for name in LUIGI_CLASSES}
     check_waivers_file(configs["gate"].waivers)  # type: ignore[attr-defined]
     pc.check_source_in(configs["langid"].languages, configs["tqa"].source_lang)  # type: ignore[attr-defined]
+    configs["lexicons"] = with_fluency_model(configs["lexicons"], configs["models"])  # type: ignore[arg-type]
     return configs
 
 

@@ -47,6 +47,10 @@ def models(args: argparse.Namespace) -> int:
         for m in inv.comet:
             kind = "reference-free (QE)" if m.reference_free else "reference-based"
             print(f"  {m.path.name}  {kind}  {m.path}  encoder {m.encoder or m.hparams.get('pretrained_model')}")
+        lms = _installed_lms(mcfg)
+        print(f"causal language models ({mcfg.root / 'lm'}):" + ("" if lms else " none"))
+        for folder, kind in lms:
+            print(f"  {folder.name}  {kind}  {folder}")
         print("stages would use:")
         for from_code, to_code in _targets(configs, set()):
             try:
@@ -59,11 +63,18 @@ def models(args: argparse.Namespace) -> int:
                 print(f"  {name}: {comet_model(mcfg, free).path}")
             except ModelUnavailable as exc:
                 print(f"  {name}: none ({exc})")
+        print(f"  fluency: {_fluency_backend(configs)}")
         return 0
     if args.models_command == "check":
         return 0 if check_models(configs, _corpus_langs(args.corpus)) else 1
     try:
-        if args.source:
+        if args.source and _is_causal_lm(Path(args.source)):
+            from pipeline.fluency_lm import install_causal_lm
+
+            dest = install_causal_lm(Path(args.source), mcfg.root / "lm")
+            print(f"installed causal language model {dest.name} in {dest}; the fluency check uses it with "
+                  f"[models] fluency_model = {dest.name}")
+        elif args.source:
             print("installed " + install_from_path(Path(args.source), mcfg,
                                                    Path(args.encoder) if args.encoder else None))
         else:
@@ -76,6 +87,39 @@ def models(args: argparse.Namespace) -> int:
         print(f"tqa models install: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _is_causal_lm(path: Path) -> bool:
+    """A transformers model folder (config.json, weights, tokenizer) that is neither an Argos package nor a
+    COMET checkpoint: what ``tqa models install --from`` installs under DIR/lm for ``fluency_model``."""
+    from pipeline.fluency_lm import is_lm_folder
+
+    return path.is_dir() and not (path / "metadata.json").is_file() and not (path / "hparams.yaml").is_file() \
+        and is_lm_folder(path)
+
+
+def _installed_lms(mcfg) -> list[tuple[Path, str]]:
+    """(folder, model type and architecture) of each causal language model under DIR/lm."""
+    import json
+
+    from pipeline.fluency_lm import is_lm_folder
+
+    root = mcfg.root / "lm"
+    out = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else ():
+        if folder.name.startswith(".") or not is_lm_folder(folder):
+            continue
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        out.append((folder, f"{config.get('model_type')} ({', '.join(config.get('architectures') or ['?'])})"))
+    return out
+
+
+def _fluency_backend(configs: dict) -> str:
+    """What the fluency check measures substitutions with, as ``tqa models list`` shows it."""
+    lm = configs["lexicons"].fluency_model
+    if lm is None:
+        return "CMU's en-us trigram model (pocketsphinx; [models] fluency_model is empty)"
+    return f"{lm.path} (causal language model, [models] fluency_model, on {lm.device})"
 
 
 def _missing_package(mcfg, from_code: str, to_code: str) -> bool:
@@ -120,6 +164,18 @@ def check_models(configs: dict, extra_langs: set[str]) -> bool:
     except (ModelUnavailable, ImportError, RuntimeError, OSError) as exc:
         ok = False
         print(f"MISSING  comet: {exc}")
+    lm = configs["lexicons"].fluency_model
+    if lm is None:
+        print(f"note     fluency: {_fluency_backend(configs)}")
+    else:
+        from pipeline.fluency_lm import CHECKS_DIR, preflight
+
+        try:  # checked when the configuration was read (a failure there is a configuration error)
+            info = preflight(lm.path, lm.device, record_dir=mcfg.root / CHECKS_DIR)
+            print(f"ok       fluency: {lm.path} (blake2b {info.checksum}): {info.describe()}")
+        except ModelUnavailable as exc:
+            ok = False
+            print(f"MISSING  fluency: {exc}")
     if not ok:
         print(f"fix: run `{ENABLE_COMMAND}` (with a network), or `tqa models install --from PATH` for local files")
     return ok
