@@ -247,12 +247,14 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
     edge), any number of link-like ones ("see also" links, a breadcrumb). The run ends where more
     come first, or a long line or a title that is none of these. A title belongs to the run but
     vouches for no line around it (section headings recur in documents of a kind without being
-    any site's frame)."""
+    any site's frame): a recurring heading reached after a sentence of the page ends the run."""
     gap: list[BlockInfo] = []
     sentences, limit, started = 0, _MAX_EDGE_GAP, False
     for b in seq:
         key = (b.doc_path, b.block_idx)
         if key in labels or in_block(b) or (started and alone(b)):
+            if b.kind == "title" and sentences and key not in labels:
+                return  # a heading after a sentence of the page's own ("Written by …", then AUTHOR)
             if key not in labels:
                 labels[key] = FRAME.format(where=where)
             started = True

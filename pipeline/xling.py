@@ -29,8 +29,20 @@ from .text import CODE_RE, URL_RE, fold, folded_words, names, numbers
 W_COVERAGE, W_ANCHORS, W_LENGTH = 2.0, 1.0, 0.5
 
 
+#: Regular spelling correspondences between English and the languages that share its Latin and
+#: Greek vocabulary ("configuration" ~ "Konfiguration", "rectangles" ~ "rektanglar", "photo" ~ "foto"),
+#: applied to both sides before the cognate prefix is taken.
+_SPELLINGS = (("ph", "f"), ("th", "t"), ("qu", "kv"), ("c", "k"), ("x", "ks"), ("z", "s"), ("y", "i"), ("w", "v"))
+
+
 def _cognate(folded_word: str) -> str | None:
-    return "=" + folded_word[:5] if len(folded_word) >= 3 else None
+    """The cognate key of a folded word: its first five letters after :data:`_SPELLINGS` (None when
+    shorter than three letters)."""
+    if len(folded_word) < 3:
+        return None
+    for a, b in _SPELLINGS:
+        folded_word = folded_word.replace(a, b)
+    return "=" + folded_word[:5]
 
 
 def anchor_set(text: str) -> frozenset[str]:

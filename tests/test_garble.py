@@ -84,6 +84,15 @@ def test_evidence_explains_the_score(pages: list[ParallelPage], sv: Lexicon) -> 
     assert other.score < ev.score
 
 
+def test_cognates_across_regular_spellings(sv: Lexicon) -> None:
+    """"Rektanglar" is "rectangles", "Konfiguration" "configuration": cognates are compared after the
+    spelling correspondences (c/k, ph/f, …), not letter for letter."""
+    sim = cross_similarity(prepare_variant("Med verktygsraden Anpassa kan du lägga till verktygsraden Rektanglar.", sv),
+                           prepare_english("Using Customize Toolbar, you can add the Legacy Rectangles toolbar."))
+    assert "Rektanglar" in sim.matched
+    assert prepare_variant("Konfiguration", sv).options[0] & prepare_english("configuration").features[0]
+
+
 def test_document_index_pairs_pages(pages: list[ParallelPage], sv: Lexicon) -> None:
     index = DocumentIndex(["\n".join(p.en) for p in pages])
     ranked = [index.rank("\n".join(p.xx), sv, top=1) for p in pages]
@@ -99,6 +108,11 @@ def test_length_calibration(pages: list[ParallelPage]) -> None:
     assert model.z(50, 100) < -3 < model.z(100, 100)
     with pytest.raises(ValueError, match="at least 5"):
         calibrate_length([(10, 10)] * 4)
+    # Gale and Church: the same ratio is stronger evidence on a long pair than on a short one
+    assert model.ref > 40
+    assert model.z(int(0.6 * 400), 400) < model.z(int(0.6 * 100), 100) < model.z(int(0.6 * 40), 40) < 0
+    short, long = model.expected_range(1.0, 40), model.expected_range(1.0, 400)
+    assert short[0] < lo < long[0] and short[1] > hi > long[1]
 
 
 @pytest.fixture(scope="module")

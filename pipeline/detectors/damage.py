@@ -4,7 +4,6 @@ else. Each is relative to what the corpus's own aligned pairs look like."""
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,23 +51,26 @@ class TruncationDetector(Detector):
         from ..garble import calibrate_length
 
         model = calibrate_length([(e["v"], e["o"]) for e in evidence if e["o"] >= 40])
-        return {"median": model.median, "spread": model.spread, "n": model.n}
+        return {"median": model.median, "spread": model.spread, "n": model.n, "ref": model.ref}
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["o"] < s.min_chars:
             return None
+        from ..garble import LengthModel
+
         ratio = max(1, ev["v"]) / max(1, ev["o"])
         open_end = ev["open"] or ev["dangling"] is not None
         if calibration.get("n", 0) >= s.min_pairs:
-            median, spread = calibration["median"], calibration["spread"]
-        else:
-            median, spread = 0.0, 0.3  # no corpus to learn from: a translation about as long as its original
-        z = (math.log(ratio) - median) / spread
+            model = LengthModel(calibration["median"], calibration["spread"], calibration["n"],
+                                calibration.get("ref", 0.0))
+        else:  # no corpus to learn from: a translation about as long as its original
+            model = LengthModel(0.0, 0.3, 0)
+        z = model.z(ev["v"], ev["o"])
         if not ((open_end and z <= s.z_open) or z <= s.z):
             return None
-        lo, hi = math.exp(median - spread), math.exp(median + spread)
+        lo, hi = model.expected_range(1.0, ev["o"])
         head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else ""
-        where = "this corpus's aligned pairs of the language pair" if calibration.get("n", 0) >= s.min_pairs \
+        where = "this corpus's aligned pairs of the language pair of this length" if model.ref \
             else "translations"
         highlights = (Highlight(max(0, ev["end"] - len(ev["tail"])), ev["end"]),) if open_end and ev["last"] else ()
         return Finding(f"{head}{ratio:.0%} of the original's length where {where} run {lo:.0%}–{hi:.0%}", highlights)
