@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .lexicon import STOPWORDS, Lexicon, is_cjk
-from .text import fold
+from .text import CODE_RE, fold
 
 _TERMINAL = ".!?。！？…:;)\"”»’'」』）"
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]")
@@ -133,8 +133,10 @@ def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> l
     capital after no full stop is evidence of order too), words in capitals ("NO WARRANTY", "SEE
     ALSO": acronyms, quoted headings, emphasis) as ``A`` and numbers as ``0`` — a class each, as
     names of no language —, punctuation (Japanese: the lexicon's words, or characters without a
-    lexicon)."""
+    lexicon). Code — options, paths, URLs, ``name(1)`` — is one token ``§`` per span: it has no word
+    order of a language."""
     lang = lexicon.lang if lexicon is not None else lang
+    text = _code_spans(text)
     if is_cjk(lang):
         if lexicon is not None:
             return lexicon.tokens(text)
@@ -153,13 +155,18 @@ def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> l
     return out
 
 
+def _code_spans(text: str) -> str:
+    """``text`` with each code span (``CODE_RE``) replaced by `` § ``."""
+    return CODE_RE.sub(" § ", text) if CODE_RE.search(text) else text
+
+
 def order_chunks(text: str, lexicon: Lexicon | None = None, lang: str = "") -> list[list[str]]:
     """:func:`order_tokens` grouped by the whitespace-separated word they come from (Japanese: one
     group per word), the unit a shuffled paragraph moves around."""
     lang = lexicon.lang if lexicon is not None else lang
     if is_cjk(lang):
         return [[t] for t in order_tokens(text, lexicon, lang)]
-    return [c for c in (order_tokens(w, lexicon, lang) for w in text.split()) if c]
+    return [c for c in (order_tokens(w, lexicon, lang) for w in _code_spans(text).split()) if c]
 
 
 def _word_class(token: str) -> str:

@@ -171,6 +171,9 @@ def test_words_in_capitals_are_one_class(pages: list[ParallelPage], sv: Lexicon)
     number, not a capitalised word whose capital says where a sentence starts."""
     assert order_tokens("Det finns INGEN GARANTI, så långt lagen tillåter.", sv) == [
         "^", "det", "finns", "A", "A", ",", "sa", "langt", "lagen", "tillater", "."]
+    # code (options, paths, URLs, man-page references) is one token per span, of no language's order
+    assert order_tokens("Se tac(1) och --help på <https://www.gnu.org/software/coreutils/>.", sv) == [
+        "^", "se", "§", "och", "§", "pa", "§", "."]
     model = OrderModel(order_tokens(t, sv) for p in pages for t in p.xx)
     caps = [t for p in pages for t in p.xx if re.search(r"\b[A-ZÅÄÖ]{2,}\b", t) and len(t.split()) >= 6]
     assert len(caps) > 500
