@@ -33,6 +33,9 @@ from .lexicon import STOPWORDS, Lexicon, is_cjk
 from .text import CODE_RE, fold
 
 _TERMINAL = ".!?。！？…:;)\"”»’'」』）"
+#: Japanese polite sentence endings: a sentence that ends in one is complete without "。" (help texts
+#: often leave it out: "DLL 名を指定する文字列です").
+_JA_FINAL = ("です", "ます", "ません", "ました", "でした", "ください", "ましょう")
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]")
 
 
@@ -107,7 +110,8 @@ class TruncationEvidence:
 def truncation_evidence(variant: str, original: str, lang: str, model: LengthModel) -> TruncationEvidence:
     """Evidence that ``variant`` stops before the end of what ``original`` says."""
     v, o = variant.rstrip(), original.rstrip()
-    ends_open = bool(o) and o[-1] in _TERMINAL and (not v or v[-1] not in _TERMINAL)
+    ends_open = bool(o) and o[-1] in _TERMINAL and (not v or v[-1] not in _TERMINAL) \
+        and not (lang == "ja" and v.endswith(_JA_FINAL))
     dangling = None
     if not is_cjk(lang):
         ws = re.findall(r"[^\W\d_]+", v)

@@ -143,6 +143,15 @@ def test_dangling_function_word() -> None:
     assert ev.ends_open and ev.dangling == "den" and ev.tail.endswith("i den")
 
 
+def test_a_japanese_polite_ending_closes_a_sentence() -> None:
+    model = calibrate_length([(100, 100)] * 10)
+    whole = truncation_evidence("LibName:DLL 名を指定する文字列です", "LibName: String expression that specifies the name "
+                                "of the DLL.", "ja", model)
+    cut = truncation_evidence("データ転送で使用するエンコードの", "Specifies the type of encoding to use for data transfer.",
+                              "ja", model)
+    assert not whole.ends_open and cut.ends_open and cut.dangling == "の"
+
+
 def test_word_order(pages: list[ParallelPage], prose: list[tuple[str, str]], sv: Lexicon) -> None:
     model = OrderModel(order_tokens(t, sv) for p in pages for t in p.xx)
     rng = random.Random(5)
