@@ -24,6 +24,7 @@ import math
 import random
 import re
 import statistics
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -189,6 +190,7 @@ class OrderModel:
         self.bi.update(pairwise(seq))
         self.first.update(seq[:-1])
         self._size += len(seq)
+        _ORDER_EVIDENCE.pop(self, None)  # what was scored before scores otherwise now
 
     @property
     def size(self) -> int:
@@ -270,6 +272,28 @@ def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: 
     order = sorted(range(len(real)), key=lambda i: real[i])[:3]
     worst = tuple(f"{seq[i]} {seq[i + 1]}".strip() for i in sorted(order))
     return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst)
+
+
+#: :func:`paragraph_order_evidence` by model, then by (text, language, lexicon); bounded.
+_ORDER_EVIDENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_MAX = 200_000
+
+
+def paragraph_order_evidence(text: str, model: OrderModel, lexicon: Lexicon | None = None, lang: str = ""
+                             ) -> OrderEvidence:
+    """``order_evidence(order_chunks(text, lexicon, lang), model)``, remembered per model and text: a
+    corpus repeats paragraphs (steps, notes, republished articles), and the evidence depends on
+    nothing else (its random orders are seeded by the text)."""
+    cache = _ORDER_EVIDENCE.get(model)
+    if cache is None:
+        cache = _ORDER_EVIDENCE[model] = {}
+    key = (text, lang, lexicon)
+    ev = cache.get(key)
+    if ev is None:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        ev = cache[key] = order_evidence(order_chunks(text, lexicon, lang), model)
+    return ev
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,15 @@ def _feature_ids(groups: tuple[frozenset[str], ...]) -> tuple[np.ndarray, np.nda
     return sizes, ids
 
 
+def _joined_numbered(first: tuple, second: tuple, anchors: frozenset[str]
+                     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The ``numbered`` features of two sides read as one text, from theirs: the items end to end (the
+    same numbers :func:`_feature_ids` gives the joined items, since every feature is numbered once per
+    process) and the joined ``anchors`` numbered."""
+    (s1, i1), (s2, i2) = first[0], second[0]
+    return (np.concatenate([s1, s2]), np.concatenate([i1, i2])), _feature_ids((anchors,))
+
+
 @dataclass(frozen=True)
 class VariantSide:
     """A variant segment's features: its content tokens, for each the English features it can
@@ -78,9 +87,11 @@ class VariantSide:
         return _feature_ids(self.options), _feature_ids((self.anchors,))
 
     def joined(self, other: VariantSide) -> VariantSide:
-        """The features of this segment and the next read as one text (a 2:1 group)."""
-        return VariantSide(f"{self.text} {other.text}", self.tokens + other.tokens, self.options + other.options,
+        """The features of this segment and the next read as one text (a 2:1 group), numbered from theirs."""
+        side = VariantSide(f"{self.text} {other.text}", self.tokens + other.tokens, self.options + other.options,
                            self.anchors | other.anchors, self.length + 1 + other.length)
+        side.__dict__["numbered"] = _joined_numbered(self.numbered, other.numbered, side.anchors)
+        return side
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,11 @@ class EnglishSide:
         return _feature_ids(self.features), _feature_ids((self.anchors,))
 
     def joined(self, other: EnglishSide) -> EnglishSide:
-        """The features of this segment and the next read as one text (a 1:2 group)."""
-        return EnglishSide(f"{self.text} {other.text}", self.words + other.words, self.features + other.features,
+        """The features of this segment and the next read as one text (a 1:2 group), numbered from theirs."""
+        side = EnglishSide(f"{self.text} {other.text}", self.words + other.words, self.features + other.features,
                            self.anchors | other.anchors, self.length + 1 + other.length)
+        side.__dict__["numbered"] = _joined_numbered(self.numbered, other.numbered, side.anchors)
+        return side
 
 
 #: Prepared sides by text (a corpus repeats its steps, notes and chrome), per lexicon; bounded.
