@@ -234,14 +234,12 @@ def _stacked(numbered: list) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.nd
 
 
 def _run_sums(rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Sums of consecutive runs of ``rows`` (axis 0) of the given ``sizes``, as int32; a run of size 0
-    sums to zeros. ``rows`` has ``sizes.sum()`` rows."""
-    out = np.zeros((len(sizes), *rows.shape[1:]), dtype=np.int32)
-    nonempty = sizes > 0
-    if rows.shape[0]:
-        starts = (np.cumsum(sizes) - sizes)[nonempty]
-        out[nonempty] = np.add.reduceat(rows, starts, axis=0, dtype=np.int32)
-    return out
+    """Sums of consecutive runs of ``rows`` (axis 0) of the given ``sizes``, as int32 (differences of
+    the running sum); a run of size 0 sums to zeros. ``rows`` has ``sizes.sum()`` rows."""
+    acc = np.zeros((len(rows) + 1, *rows.shape[1:]), dtype=np.int32)
+    np.cumsum(rows, axis=0, dtype=np.int32, out=acc[1:])
+    ends = np.cumsum(sizes)
+    return acc[ends] - acc[ends - sizes]
 
 
 def _marks(n_features: int, n_owners: int, features: np.ndarray, owners: np.ndarray) -> np.ndarray:
