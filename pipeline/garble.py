@@ -24,6 +24,7 @@ import math
 import random
 import re
 import statistics
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -198,13 +199,18 @@ class OrderModel:
         self.bi: Counter[tuple[str, str]] = Counter()
         self.first: Counter[str] = Counter()  # counts as the left side of a bigram
         self.k = k
+        self._size = 0
         for toks in texts:
             self.add(toks)
 
+    def classes(self, tokens: Sequence[str]) -> list[str]:
+        """``tokens`` with rare tokens replaced by their class."""
+        known = self.known
+        return [t if t in known else _word_class(t) for t in tokens]
+
     def map(self, tokens: Sequence[str]) -> list[str]:
         """``<s> tokens </s>`` with rare tokens replaced by their class."""
-        known = self.known
-        return ["<s>", *(t if t in known else _word_class(t) for t in tokens), "</s>"]
+        return ["<s>", *self.classes(tokens), "</s>"]
 
     def add(self, tokens: Sequence[str]) -> None:
         """Count one text's tokens."""
@@ -212,31 +218,46 @@ class OrderModel:
         self.uni.update(seq)
         self.bi.update(pairwise(seq))
         self.first.update(seq[:-1])
+        self._size += len(seq)
+        _ORDER_EVIDENCE.pop(self, None)  # what was scored before scores otherwise now
 
     @property
     def size(self) -> int:
         """Tokens counted."""
-        return sum(self.uni.values())
+        return self._size
 
     def logprobs(self, tokens: Sequence[str], exclude: bool = True, orders: Sequence[Sequence[str]] = ()
                  ) -> list[float]:
         """Log probability of each bigram of ``<s> tokens </s>`` — or, when ``orders`` (permutations
         of ``tokens``) are given, of theirs — with the text's own counts removed when ``exclude``."""
         seq = self.map(tokens)
+        scored = self.mapped_logprobs(seq, exclude, [self.map(o) for o in orders] if orders else [seq])
+        return [lp for lps in scored for lp in lps]
+
+    def mapped_logprobs(self, seq: Sequence[str], exclude: bool, seqs: Sequence[Sequence[str]]
+                        ) -> list[list[float]]:
+        """The log probability of each bigram of each of ``seqs`` (already :meth:`map`-ped: the text
+        and its reorderings), one list per sequence, with the counts of ``seq`` (the mapped text)
+        removed when ``exclude``. The unigram and left-side terms of a token are computed once for
+        all the sequences (the arithmetic of :meth:`logprobs`, so the same floats)."""
         own_uni: Counter[str] = Counter(seq) if exclude else Counter()
         own_bi: Counter[tuple[str, str]] = Counter(pairwise(seq)) if exclude else Counter()
         own_first: Counter[str] = Counter(seq[:-1]) if exclude else Counter()
         n = max(1, self.size - (len(seq) if exclude else 0))
         vocab = len(self.uni) + 1
-        seqs = [self.map(o) for o in orders] if orders else [seq]
+        uni_get, first_get, bi_get, own_bi_get, k = self.uni.get, self.first.get, self.bi.get, own_bi.get, self.k
+        tokens = {t for s in seqs for t in s}
+        # k · P(b) and the denominator c(a) + k of every token, counts never below zero: a text that
+        # was not counted is scored as it is
+        kpb = {t: k * ((max(0, uni_get(t, 0) - own_uni[t]) + 1) / (n + vocab)) for t in tokens}
+        den = {t: max(0, first_get(t, 0) - own_first[t]) + k for t in tokens}
+        log = math.log
         out = []
-        uni, bi, first, k = self.uni, self.bi, self.first, self.k
         for s in seqs:
-            for a, b in pairwise(s):
-                # counts never go below zero: a text that was not counted is scored as it is
-                pb = (max(0, uni[b] - own_uni[b]) + 1) / (n + vocab)
-                out.append(math.log((max(0, bi[(a, b)] - own_bi[(a, b)]) + k * pb)
-                                    / (max(0, first[a] - own_first[a]) + k)))
+            lps = []
+            for ab in pairwise(s):
+                lps.append(log((max(0, bi_get(ab, 0) - own_bi_get(ab, 0)) + kpb[ab[1]]) / den[ab[0]]))
+            out.append(lps)
         return out
 
 
@@ -264,20 +285,44 @@ def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: 
     toks = [t for c in chunks for t in c]
     if len(chunks) < 3:
         return OrderEvidence(0.0, 0.0, 0.0, 0.0, len(chunks), ())
-    real = model.logprobs(toks, exclude)
     seed = int.from_bytes(hashlib.blake2b("\x1f".join(toks).encode(), digest_size=8).digest(), "big")
     rng = random.Random(seed)
-    perms = []
+    mapped = [model.classes(c) for c in chunks]  # mapping is token by token: map the chunks once
+    orders = []
     for _ in range(samples):
-        perm = [list(c) for c in chunks]
-        rng.shuffle(perm)
-        perms.append([t for c in perm for t in c])
-    shuffled = model.logprobs(toks, exclude, orders=perms)
+        perm = list(mapped)
+        rng.shuffle(perm)  # the permutation depends only on the length: that of the chunks themselves
+        orders.append(["<s>", *(t for c in perm for t in c), "</s>"])
+    seq = ["<s>", *(t for c in mapped for t in c), "</s>"]
+    real, *permuted = model.mapped_logprobs(seq, exclude, [seq, *orders])
+    shuffled = [lp for lps in permuted for lp in lps]
     lp, slp = sum(real) / len(real), sum(shuffled) / len(shuffled)
     seq = ["<s>", *toks, "</s>"]
     order = sorted(range(len(real)), key=lambda i: real[i])[:3]
     worst = tuple(f"{seq[i]} {seq[i + 1]}".strip() for i in sorted(order))
     return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst)
+
+
+#: :func:`paragraph_order_evidence` by model, then by (text, language, lexicon); bounded.
+_ORDER_EVIDENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_MAX = 200_000
+
+
+def paragraph_order_evidence(text: str, model: OrderModel, lexicon: Lexicon | None = None, lang: str = ""
+                             ) -> OrderEvidence:
+    """``order_evidence(order_chunks(text, lexicon, lang), model)``, remembered per model and text: a
+    corpus repeats paragraphs (steps, notes, republished articles), and the evidence depends on
+    nothing else (its random orders are seeded by the text)."""
+    cache = _ORDER_EVIDENCE.get(model)
+    if cache is None:
+        cache = _ORDER_EVIDENCE[model] = {}
+    key = (text, lang, lexicon)
+    ev = cache.get(key)
+    if ev is None:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        ev = cache[key] = order_evidence(order_chunks(text, lexicon, lang), model)
+    return ev
 
 
 # ---------------------------------------------------------------------------

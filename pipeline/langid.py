@@ -72,7 +72,7 @@ def survey_text(text: str) -> str:
 def _sentence_like(text: str, min_letters: int) -> bool:
     """Long enough, and prose rather than names: most words do not start with a capital."""
     ws = words(text)
-    if len(ws) < 6 or sum(c.isalpha() for c in text) < min_letters:
+    if len(ws) < 6 or sum(map(str.isalpha, text)) < min_letters:
         return False
     return sum(not w[0].isupper() for w in ws) >= 0.6 * len(ws)
 
@@ -127,7 +127,7 @@ def identify(texts: list[str], languages: tuple[str, ...], cfg: LangIdConfig) ->
     """Language of each text among ``languages``, in order; mixed-language spans for long,
     uncertain segments."""
     detector = _detector(tuple(sorted(languages)))
-    letters = [sum(c.isalpha() for c in t) for t in texts]
+    letters = [sum(map(str.isalpha, t)) for t in texts]
     todo = [i for i, n in enumerate(letters) if n >= cfg.min_letters]
     confidences = detector.compute_language_confidence_values_in_parallel([texts[i] for i in todo])
     results: list[LangResult] = [LangResult(None, None, None, ())] * len(texts)

@@ -78,10 +78,16 @@ def closure(stage: str) -> tuple[str, ...]:
         if name in seen:
             continue
         seen.add(name)
-        path = _module_file(name)
-        if path is not None:
-            todo += sorted(_imports(name, path.read_text(encoding="utf-8")) - seen)
+        todo += sorted(_module_imports(name) - seen)
     return tuple(sorted(seen))
+
+
+@cache
+def _module_imports(name: str) -> frozenset[str]:
+    """:func:`_imports` of ``pipeline.<name>``'s source, parsed once per process (every stage's
+    closure walks the same modules); empty when it has no source file."""
+    path = _module_file(name)
+    return frozenset(_imports(name, path.read_text(encoding="utf-8"))) if path is not None else frozenset()
 
 
 @cache

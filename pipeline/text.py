@@ -40,8 +40,14 @@ def _chunked(found: list[str]) -> list[str]:
 def words(text: str) -> list[str]:
     """Alphabetic words of ``text`` (apostrophes and hyphens inside a word kept); text in a script
     written without spaces (Japanese, Chinese, Thai…) gives one word per two characters."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16_384)
+def _words(text: str) -> tuple[str, ...]:
+    """:func:`words`, remembered: every stage and several detectors read the words of the same texts."""
     found = WORD_RE.findall(text)
-    return found if text.isascii() or not UNSPACED_RE.search(text) else _chunked(found)
+    return tuple(found if text.isascii() or not UNSPACED_RE.search(text) else _chunked(found))
 
 
 def folded_words(text: str) -> list[str]:
@@ -84,9 +90,9 @@ def names(text: str) -> set[str]:
             sentence_start = True
             continue
         if title_case:
-            if any(c.isupper() for c in tok[1:]) or any(c.isdigit() for c in tok):
+            if any(map(str.isupper, tok[1:])) or any(map(str.isdigit, tok)):
                 found.add(tok)
-        elif not sentence_start and not tok.islower() and any(c.isupper() for c in tok):  # "Meta", "TikTok"
+        elif not sentence_start and not tok.islower() and any(map(str.isupper, tok)):  # "Meta", "TikTok"
             found.add(tok)
         sentence_start = False
     return found

@@ -68,6 +68,15 @@ def _feature_ids(groups: tuple[frozenset[str], ...]) -> tuple[np.ndarray, np.nda
     return sizes, ids
 
 
+def _joined_numbered(first: tuple, second: tuple, anchors: frozenset[str]
+                     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The ``numbered`` features of two sides read as one text, from theirs: the items end to end (the
+    same numbers :func:`_feature_ids` gives the joined items, since every feature is numbered once per
+    process) and the joined ``anchors`` numbered."""
+    (s1, i1), (s2, i2) = first[0], second[0]
+    return (np.concatenate([s1, s2]), np.concatenate([i1, i2])), _feature_ids((anchors,))
+
+
 @dataclass(frozen=True)
 class VariantSide:
     """A variant segment's features: its content tokens, for each the English features it can
@@ -90,9 +99,11 @@ class VariantSide:
         return _feature_ids(self.options), _feature_ids((self.anchors,))
 
     def joined(self, other: VariantSide) -> VariantSide:
-        """The features of this segment and the next read as one text (a 2:1 group)."""
-        return VariantSide(f"{self.text} {other.text}", self.tokens + other.tokens, self.options + other.options,
+        """The features of this segment and the next read as one text (a 2:1 group), numbered from theirs."""
+        side = VariantSide(f"{self.text} {other.text}", self.tokens + other.tokens, self.options + other.options,
                            self.anchors | other.anchors, self.length + 1 + other.length)
+        side.__dict__["numbered"] = _joined_numbered(self.numbered, other.numbered, side.anchors)
+        return side
 
 
 @dataclass(frozen=True)
@@ -116,9 +127,11 @@ class EnglishSide:
         return _feature_ids(self.features), _feature_ids((self.anchors,))
 
     def joined(self, other: EnglishSide) -> EnglishSide:
-        """The features of this segment and the next read as one text (a 1:2 group)."""
-        return EnglishSide(f"{self.text} {other.text}", self.words + other.words, self.features + other.features,
+        """The features of this segment and the next read as one text (a 1:2 group), numbered from theirs."""
+        side = EnglishSide(f"{self.text} {other.text}", self.words + other.words, self.features + other.features,
                            self.anchors | other.anchors, self.length + 1 + other.length)
+        side.__dict__["numbered"] = _joined_numbered(self.numbered, other.numbered, side.anchors)
+        return side
 
 
 #: Prepared sides by text (a corpus repeats its steps, notes and chrome), per lexicon; bounded.
@@ -232,9 +245,27 @@ def _stacked(numbered: list) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.nd
             (np.concatenate([s for s, _ in anchors]), np.concatenate([i for _, i in anchors])))
 
 
+def _run_sums(rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sums of consecutive runs of ``rows`` (axis 0) of the given ``sizes``, as int32 (differences of
+    the running sum); a run of size 0 sums to zeros. ``rows`` has ``sizes.sum()`` rows."""
+    acc = np.zeros((len(rows) + 1, *rows.shape[1:]), dtype=np.int32)
+    np.cumsum(rows, axis=0, dtype=np.int32, out=acc[1:])
+    ends = np.cumsum(sizes)
+    return acc[ends] - acc[ends - sizes]
+
+
+def _marks(n_features: int, n_owners: int, features: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """A features x owners boolean matrix, True where an owner has the feature."""
+    m = np.zeros((n_features, n_owners), dtype=bool)
+    m[features, owners] = True
+    return m
+
+
 def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarray:
-    """``cross_similarity(v, e).score`` for every v in ``vs`` (rows) and e in ``es`` (columns),
-    computed with matrix products over feature incidences (same arithmetic, float64)."""
+    """``cross_similarity(v, e).score`` for every v in ``vs`` (rows) and e in ``es`` (columns), in
+    float64 with the same arithmetic. The counts behind it (tokens that find a translation in a
+    segment, words some token translates to, shared anchors) are counted by gathering the rows of
+    small feature x segment incidences, never as dense feature matrices of the tokens."""
     if not vs or not es:
         return np.zeros((len(vs), len(es)))
     (v_sizes, v_ids), (va_sizes, va_ids) = _stacked([v.numbered for v in vs])
@@ -242,37 +273,24 @@ def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarra
     uniq, local = np.unique(np.concatenate([v_ids, e_ids, va_ids, ea_ids]), return_inverse=True)
     nf = max(1, len(uniq))
     cuts = np.cumsum([len(v_ids), len(e_ids), len(va_ids)])
-    v_local, e_local, va_local, ea_local = np.split(local, cuts)
-
-    def incidence(sizes: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        m = np.zeros((len(sizes), nf), dtype=np.float32)
-        m[np.repeat(np.arange(len(sizes)), sizes), cols] = 1.0
-        return m
-
-    def owner(sizes: list[int]) -> np.ndarray:  # segments x items
-        m = np.zeros((len(sizes), sum(sizes)), dtype=np.float32)
-        pos = 0
-        for r, k in enumerate(sizes):
-            m[r, pos:pos + k] = 1.0
-            pos += k
-        return m
-
-    T, W = incidence(v_sizes, v_local), incidence(e_sizes, e_local)
-    Sv, Se = owner([len(v.options) for v in vs]), owner([len(e.features) for e in es])
-    E_union = np.minimum(Se @ W, 1.0)  # English segments x features
-    V_union = np.minimum(Sv @ T, 1.0)
-    tok_hit = (T @ E_union.T) > 0  # variant tokens x English segments
-    cov_v_num = Sv @ tok_hit.astype(np.float32)
-    n_tok = Sv.sum(axis=1)[:, None]
+    v_local, e_local, va_local, ea_local = np.split(local.reshape(-1), cuts)
+    v_tokens = np.fromiter((len(v.options) for v in vs), dtype=np.int64, count=len(vs))
+    e_words = np.fromiter((len(e.features) for e in es), dtype=np.int64, count=len(es))
+    # features x segments: the features some token (word) of each segment has
+    v_union = _marks(nf, len(vs), v_local, np.repeat(np.repeat(np.arange(len(vs)), v_tokens), v_sizes))
+    e_union = _marks(nf, len(es), e_local, np.repeat(np.repeat(np.arange(len(es)), e_words), e_sizes))
+    tok_hit = _run_sums(e_union[v_local], v_sizes) > 0  # variant tokens x English segments
+    cov_v_num = _run_sums(tok_hit, v_tokens).astype(np.float32)
+    n_tok = v_tokens.astype(np.float32)[:, None]
     cov_v = np.where(n_tok > 0, cov_v_num / np.where(n_tok > 0, n_tok, 1), 0.0).astype(np.float64)
-    word_hit = (V_union @ W.T) > 0  # variant segments x English words
-    cov_e_num = word_hit.astype(np.float32) @ Se.T
-    n_word = Se.sum(axis=1)[None, :]
+    word_hit = _run_sums(v_union[e_local], e_sizes) > 0  # English words x variant segments
+    cov_e_num = _run_sums(word_hit, e_words).T.astype(np.float32)
+    n_word = e_words.astype(np.float32)[None, :]
     cov_e = np.where(n_word > 0, cov_e_num / np.where(n_word > 0, n_word, 1), 0.0).astype(np.float64)
     f1 = np.where(cov_v + cov_e > 0, 2 * cov_v * cov_e / np.where(cov_v + cov_e > 0, cov_v + cov_e, 1), 0.0)
-    A, B = incidence(va_sizes, va_local), incidence(ea_sizes, ea_local)
-    inter = (A @ B.T).astype(np.float64)
-    na, nb = A.sum(axis=1)[:, None], B.sum(axis=1)[None, :]
+    e_anchors = _marks(nf, len(es), ea_local, np.repeat(np.arange(len(es)), ea_sizes))
+    inter = _run_sums(e_anchors[va_local], va_sizes).astype(np.float64)
+    na, nb = va_sizes.astype(np.float32)[:, None], ea_sizes.astype(np.float32)[None, :]
     n = na + nb
     anchor = np.where(n > 0, 2 * inter / np.where(n > 0, n, 1), 0.0)
     lv = np.array([max(1, v.length) for v in vs], dtype=np.float64)[:, None]

@@ -143,14 +143,14 @@ class WordOrderDetector(Detector):
         model = ctx.resources.order_models.get(ctx.lang) if ctx.resources else None
         if model is None or not ctx.translated or ctx.role != "variant":
             return None
-        from ..garble import order_chunks, order_evidence
+        from ..garble import paragraph_order_evidence
 
         out: list[Evidence | None] = []
         for seg in group.variant:
             if seg.block in ("boilerplate", "code", "title") or seg.lang in (None, ctx.source_lang):
                 out.append(None)
                 continue
-            ev = order_evidence(order_chunks(seg.text, ctx.lexicon, ctx.lang), model)
+            ev = paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang)
             out.append({"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens,
                         "worst": list(ev.worst)} if ev.tokens >= 3 else None)
         return out if any(out) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..groups import AlignedGroup, ArticleContext, Segment
 from ..settings import Settings, setting
@@ -188,6 +189,8 @@ _LATIN_SCRIPT = frozenset("en fr de es it pt nl sv da nb nn fi pl cs sk sl hr ro
 
 
 def _latin_share(text: str) -> float:
+    if text.isascii():
+        return 1.0  # every letter, if any, is a Latin one
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return 1.0
@@ -197,13 +200,19 @@ def _latin_share(text: str) -> float:
 def _function_share(text: str, expected: str, source: str) -> float:
     """Share of the words that are function words of the expected language (and not of the source
     language): the grammar of a sentence whose terms are English."""
-    from ..lexicon import STOPWORDS
-
-    theirs = STOPWORDS.get(expected, frozenset()) - STOPWORDS.get(source, frozenset())
+    theirs = _function_words_only(expected, source)
     ws = folded_words(text)
     if not ws or not theirs:
         return 0.0
     return round(sum(1 for w in ws if w in theirs) / len(ws), 3)
+
+
+@lru_cache(maxsize=64)
+def _function_words_only(expected: str, source: str) -> frozenset[str]:
+    """Function words of the expected language that are not function words of the source language."""
+    from ..lexicon import STOPWORDS
+
+    return STOPWORDS.get(expected, frozenset()) - STOPWORDS.get(source, frozenset())
 
 
 def _copied_share(text: str, original: str) -> float:
