@@ -52,19 +52,21 @@ class LengthModel:
     spread of an original ``ref`` characters long (the pairs' median length). As in Gale and Church's
     length-based alignment, the spread of a pair's ratio shrinks with the square root of its length
     (measured on the dev split: spread × √length is about constant for sv, de and fr, 1.2–1.6), so a
-    pair ``L`` characters long has spread ``spread · √(ref / L)``, the factor kept within ½–2.
-    ``ref`` 0: one spread at every length."""
+    pair ``L`` characters long has spread ``spread · √(ref / L)``, the factor kept within ½–2 and the
+    spread at least ``floor`` at any length (a corpus that repeats its pairs is more regular than
+    translation is). ``ref`` 0: one spread at every length."""
 
     median: float
     spread: float
     n: int
     ref: float = 0.0
+    floor: float = 0.08
 
     def spread_at(self, original_len: int) -> float:
         """The spread of the log ratio of a pair whose original is ``original_len`` characters long."""
         if self.ref <= 0:
             return self.spread
-        return self.spread * min(2.0, max(0.5, math.sqrt(self.ref / max(1, original_len))))
+        return max(self.floor, self.spread * min(2.0, max(0.5, math.sqrt(self.ref / max(1, original_len)))))
 
     def z(self, variant_len: int, original_len: int) -> float:
         """How many spreads the pair's log ratio lies from the median (negative: shorter)."""
@@ -89,9 +91,9 @@ def calibrate_length(pairs: Iterable[tuple[int, int]], min_spread: float = 0.08)
     logs = [math.log(v / o) for v, o in usable]
     med = statistics.median(logs)
     ref = float(statistics.median(o for _, o in usable))
-    model = LengthModel(med, 1.0, len(usable), ref)
+    model = LengthModel(med, 1.0, len(usable), ref, 0.0)
     mad = statistics.median(abs(x - med) / model.spread_at(o) for x, (_, o) in zip(logs, usable, strict=True))
-    return LengthModel(med, max(min_spread, 1.4826 * mad), len(usable), ref)
+    return LengthModel(med, max(min_spread, 1.4826 * mad), len(usable), ref, min_spread)
 
 
 @dataclass(frozen=True)

@@ -110,9 +110,13 @@ def test_length_calibration(pages: list[ParallelPage]) -> None:
         calibrate_length([(10, 10)] * 4)
     # Gale and Church: the same ratio is stronger evidence on a long pair than on a short one
     assert model.ref > 40
-    assert model.z(int(0.6 * 400), 400) < model.z(int(0.6 * 100), 100) < model.z(int(0.6 * 40), 40) < 0
+    # (the man pages' pairs are so regular that the spread at their median length is the floor, 0.08,
+    # which no longer pair narrows)
+    assert model.z(int(0.6 * 400), 400) <= model.z(int(0.6 * 100), 100) < model.z(int(0.6 * 40), 40) < 0
     short, long = model.expected_range(1.0, 40), model.expected_range(1.0, 400)
-    assert short[0] < lo < long[0] and short[1] > hi > long[1]
+    assert short[0] < lo <= long[0] and short[1] > hi >= long[1]
+    loose = calibrate_length([(int(o * r), o) for o in (60, 120, 240) for r in (0.8, 0.9, 1.0, 1.1, 1.25)])
+    assert loose.spread > 0.08 and loose.z(int(0.6 * 400), 400) < loose.z(int(0.6 * 100), 100)
 
 
 @pytest.fixture(scope="module")
