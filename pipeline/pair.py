@@ -314,12 +314,14 @@ def _rewrite_like(matcher: difflib.SequenceMatcher, max_words: int = 3, min_dist
     short replacements (at most ``max_words`` on each side), at least ``min_distinct`` different
     ones among words without digits — rather than as two pages of one kind do: in whole lines and
     sections (the man pages of sha224sum and b2sum), or in a name and its numbers alone (sha256sum
-    and sha384sum, ls and dir)."""
+    and sha384sum, ls and dir). Lines one side has before the first shared word or after the last
+    (a title or a menu the other side's frame took) are not counted."""
     a, b = matcher.a, matcher.b
     short = changed = 0
     distinct: set[tuple] = set()
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
+        if op == "equal" or (op in ("insert", "delete") and ((i1 == 0 and j1 == 0) or
+                                                              (i2 == len(a) and j2 == len(b)))):
             continue
         n = max(i2 - i1, j2 - j1)
         changed += n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 
 import pytest
@@ -16,8 +17,9 @@ from pipeline.discover import parse_glossary, parse_manifest
 from pipeline.errors import ConfigurationError, InputError
 from pipeline.extract import decode, extract_blocks
 from pipeline.judge import article_verdict, check_gate, decide_row
+from pipeline.pair import _rewrite_like
 from pipeline.score import LexicalScorer
-from pipeline.text import normalize_number, numbers, skeleton
+from pipeline.text import folded_words, normalize_number, numbers, skeleton
 
 from .conftest import DEMO
 
@@ -158,6 +160,19 @@ def _judged(article, variant, original, glossary=()):
 def _article(lang, original_lang):
     return {"article_id": "v", "doc_path": "v.txt", "role": "variant", "lang": lang, "original_article_id": "o",
             "original_path": "o.txt", "original_lang": original_lang}
+
+
+def test_a_rewrite_is_told_by_its_replacements_not_by_the_lines_its_frame_took():
+    """A spun copy whose site took the original's opening lines into its frame (seed 000's "Connect
+    with us" and title) is still a rewrite: only the differences between the first and the last
+    shared word count."""
+    head = "Connect with us TikTok Responds to Possible US Ban: “We’re Not Planning on Going Anywhere” "
+    m = difflib.SequenceMatcher(a=folded_words(SPUN), b=folded_words(head + ORIGINAL), autojunk=False)
+    assert _rewrite_like(m)
+    inside = difflib.SequenceMatcher(a=folded_words(SPUN), b=folded_words(ORIGINAL.replace(", in an effort", ", " + head
+                                                                                         + "in an effort")),
+                                     autojunk=False)
+    assert not _rewrite_like(inside)  # the same lines inside the text are a difference in whole lines
 
 
 def test_spun_variant_is_spun_and_copy_is_not():
