@@ -131,15 +131,9 @@ def model_checksum(folder: Path) -> str:
 
 def library_versions() -> str:
     """Versions of the libraries that compute the evidence (part of the scoring digest)."""
-    import importlib.metadata as md
+    from .provenance import distribution_versions
 
-    def version(dist: str) -> str:
-        try:
-            return md.version(dist)
-        except md.PackageNotFoundError:
-            return "none"
-
-    return "|".join(f"{d}:{version(d)}" for d in ("torch", "transformers", "tokenizers"))
+    return distribution_versions(("torch", "transformers", "tokenizers"))
 
 
 @dataclass(frozen=True)

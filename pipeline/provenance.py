@@ -105,13 +105,18 @@ def code_digest(stage: str) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def library_versions() -> str:
-    """Versions of the libraries whose behaviour shapes the results (part of every digest)."""
+def distribution_versions(dists: tuple[str, ...]) -> str:
+    """``name:version|…`` of the installed distributions ``dists`` ("none" for one not installed)."""
     def version(dist: str) -> str:
         try:
             return md.version(dist)
         except md.PackageNotFoundError:
             return "none"
 
-    return "|".join(f"{d}:{version(d)}" for d in LIBRARIES)
+    return "|".join(f"{d}:{version(d)}" for d in dists)
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> str:
+    """Versions of the libraries whose behaviour shapes the results (part of every digest)."""
+    return distribution_versions(LIBRARIES)
