@@ -269,7 +269,9 @@ class OrderEvidence:
     order (≈ 0 for shuffled text, clearly positive for real text); ``strength``: gain · √words, which
     grows with the length of real text and stays near 0 for shuffled text of any length (the
     statistic the threshold applies to); ``tokens``: how many words were scored; ``worst``: the
-    least likely adjacent word pairs (the spans to show)."""
+    least likely adjacent word pairs (the spans to show); ``lexical``: the share of its words that are
+    words of a language (not names in capitals, numbers, code or punctuation alone): a list of
+    names or codes reads the same in any order, so it is no evidence either way."""
 
     gain: float
     strength: float
@@ -277,6 +279,12 @@ class OrderEvidence:
     shuffled_logprob: float
     tokens: int
     worst: tuple[str, ...]
+    lexical: float = 1.0
+
+
+def _lexical(chunk: Sequence[str]) -> bool:
+    """The chunk holds a word of a language: a lower-case (folded) word, not a class token."""
+    return any(t.isalpha() and t != "A" for t in chunk)
 
 
 def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: bool = True,
@@ -285,8 +293,9 @@ def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: 
     ``samples`` permutations of the chunks (words with their punctuation), seeded by the text
     itself (deterministic)."""
     toks = [t for c in chunks for t in c]
+    lexical = sum(map(_lexical, chunks)) / len(chunks) if chunks else 0.0
     if len(chunks) < 3:
-        return OrderEvidence(0.0, 0.0, 0.0, 0.0, len(chunks), ())
+        return OrderEvidence(0.0, 0.0, 0.0, 0.0, len(chunks), (), lexical)
     seed = int.from_bytes(hashlib.blake2b("\x1f".join(toks).encode(), digest_size=8).digest(), "big")
     rng = random.Random(seed)
     mapped = [model.classes(c) for c in chunks]  # mapping is token by token: map the chunks once
@@ -302,7 +311,7 @@ def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: 
     seq = ["<s>", *toks, "</s>"]
     order = sorted(range(len(real)), key=lambda i: real[i])[:3]
     worst = tuple(f"{seq[i]} {seq[i + 1]}".strip() for i in sorted(order))
-    return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst)
+    return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst, lexical)
 
 
 #: :func:`paragraph_order_evidence` by model, then by (text, language, lexicon); bounded.

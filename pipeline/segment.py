@@ -23,7 +23,7 @@ def split_sentences(text: str, lang: str) -> list[str]:
     for piece in _pieces(text):
         if not piece:
             continue
-        if out and (not words(piece) or _is_fragment(out[-1])):
+        if out and (not words(piece) or _is_fragment(out[-1]) or _continues(out[-1], piece)):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
@@ -49,6 +49,16 @@ def _pieces(text: str) -> list[str]:
 def _is_fragment(sentence: str) -> bool:
     # A split right after a number or a one-letter initial ("No. 5", "J. Smith") is a segmenter slip.
     return bool(re.search(r"(?:^|\s)(?:\d{1,3}|[A-ZÅÄÖ])\.$", sentence)) and len(words(sentence)) <= 2
+
+
+#: An ellipsis (with any closing quote or bracket after it) ending a piece.
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[\"'”’»)\]]*$")
+
+
+def _continues(previous: str, piece: str) -> bool:
+    # An ellipsis followed by a lower-case word ("tools such as "dpkg -i …" and "debi …" should be")
+    # elides words inside the sentence; it does not end it.
+    return bool(_ELLIPSIS_END.search(previous)) and piece[:1].islower()
 
 
 def segment_block(kind: str, text: str, lang: str) -> list[str]:

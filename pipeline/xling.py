@@ -237,6 +237,18 @@ def cross_similarity(v: VariantSide, e: EnglishSide) -> CrossSimilarity:
                            tuple(sorted(v.anchors ^ e.anchors)))
 
 
+def untranslated_tail(v: VariantSide, e: EnglishSide, min_words: int = 5) -> float | None:
+    """The share of ``e``'s content words after the last one that some token of ``v`` translates
+    (1.0 when it translates none): what a translation that stops early leaves out is the end of
+    its original, while a terse one leaves out words all along. None when ``e`` has fewer than
+    ``min_words`` content words."""
+    if len(e.features) < min_words:
+        return None
+    vu = v.union
+    last = max((i for i, f in enumerate(e.features) if f & vu), default=-1)
+    return (len(e.features) - 1 - last) / len(e.features)
+
+
 def _stacked(numbered: list) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The sides' ``numbered`` features end to end: (item sizes, ids) of the items, of the anchors."""
     items = [n[0] for n in numbered]

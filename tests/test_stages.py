@@ -334,3 +334,12 @@ def test_the_settings_reference_is_written_from_the_definitions():
     committed = (DEMO.parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
     assert committed == settings_reference(), "docs/settings.md is stale: python -m pipeline.reference > docs/settings.md"
     assert "| `chrf_max_chrf` |" in committed and "| `source_lang` |" in committed
+
+
+def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> None:
+    from pipeline.segment import split_sentences
+
+    text = ('Lower level package tools such as "dpkg -i …" and "debi …" should be carefully used by the system '
+            'administrator. It does not automatically take care required package dependencies.')
+    assert split_sentences(text, "en") == [text[:text.index(" It ")], text[text.index("It "):]]
+    assert split_sentences("Wait... Then it went.", "en") == ["Wait...", "Then it went."]

@@ -33,6 +33,10 @@ class TruncationDetector(Detector):
                                       "one, or on a function word) is truncated this many spreads below the "
                                       "corpus's median length ratio", lo=-50.0, hi=0.0)
         z: float = setting(-4.0, "… and at any ending this many spreads below", lo=-50.0, hi=0.0)
+        min_unsaid: float = setting(0.25, "… when, if the dictionary can tell, at least this share of the original's "
+                                          "words come after the last one the paragraph translates (a complete "
+                                          "paragraph that is only terse leaves words out all along)",
+                                    lo=0.0, hi=1.0)
         min_pairs: int = setting(20, "aligned pairs of a language pair needed to learn its length ratio; with "
                                      "fewer, only open endings count", lo=2, hi=1_000_000)
         min_chars: int = setting(40, "originals shorter than this are not judged", lo=1, hi=100_000)
@@ -43,9 +47,16 @@ class TruncationDetector(Detector):
         from ..garble import LengthModel, truncation_evidence
 
         ev = truncation_evidence(group.text, group.original_text or "", ctx.lang, LengthModel(0.0, 1.0, 0))
+        unsaid = None
+        if ctx.lexicon is not None:
+            from ..xling import prepare_english, prepare_variant, untranslated_tail
+
+            unsaid = untranslated_tail(prepare_variant(group.text, ctx.lexicon),
+                                       prepare_english(group.original_text or ""))
         return [{"open": ev.ends_open, "dangling": ev.dangling, "v": len(group.text.rstrip()),
                  "o": len((group.original_text or "").rstrip()), "tail": ev.tail, "end": len(group.variant[0].text),
-                 "last": len(group.variant) == 1}] + [None] * (group.n_rows - 1)
+                 "last": len(group.variant) == 1,
+                 "unsaid": None if unsaid is None else round(unsaid, 4)}] + [None] * (group.n_rows - 1)
 
     def calibrate(self, evidence: list[Evidence]) -> dict:
         from ..garble import calibrate_length
@@ -68,8 +79,11 @@ class TruncationDetector(Detector):
         z = model.z(ev["v"], ev["o"])
         if not ((open_end and z <= s.z_open) or z <= s.z):
             return None
+        if not open_end and ev["unsaid"] is not None and ev["unsaid"] < s.min_unsaid:
+            return None  # short, but it translates its original up to the end
         lo, hi = model.expected_range(1.0, ev["o"])
-        head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else ""
+        head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else \
+            (f"the last {ev['unsaid']:.0%} of the original's words are not translated; " if ev["unsaid"] else "")
         where = "this corpus's aligned pairs of the language pair of this length" if model.ref \
             else "translations"
         highlights = (Highlight(max(0, ev["end"] - len(ev["tail"])), ev["end"]),) if open_end and ev["last"] else ()
@@ -88,7 +102,7 @@ class ReplacementDetector(Detector):
     class Settings(Settings, section="flags"):
         max_score: float = setting(0.2, "cross-language similarity at or below which a pair can be a replacement",
                                    lo=0.0, hi=1.0)
-        z: float = setting(-1.0, "… when it also lies this many spreads below the article's other pairs",
+        z: float = setting(-1.5, "… when it also lies this many spreads below the article's other pairs",
                            lo=-50.0, hi=0.0)
         min_pairs: int = setting(3, "other aligned pairs the article needs to compare with", lo=1, hi=1000)
         min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
@@ -138,6 +152,9 @@ class WordOrderDetector(Detector):
         max_strength: float = setting(0.5, "order strength (gain per word pair × √words) at or below which the "
                                             "order is implausible", lo=-100.0, hi=100.0)
         min_tokens: int = setting(6, "words a paragraph needs", lo=3, hi=1000)
+        min_lexical: float = setting(0.5, "share of its words that must be words of a language (not names in "
+                                          "capitals, numbers or code): a list of names reads the same in any "
+                                          "order", lo=0.0, hi=1.0)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         model = ctx.resources.order_models.get(ctx.lang) if ctx.resources else None
@@ -152,11 +169,11 @@ class WordOrderDetector(Detector):
                 continue
             ev = paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang)
             out.append({"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens,
-                        "worst": list(ev.worst)} if ev.tokens >= 3 else None)
+                        "worst": list(ev.worst), "lexical": round(ev.lexical, 4)} if ev.tokens >= 3 else None)
         return out if any(out) else None
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
-        if ev["tokens"] < s.min_tokens or ev["strength"] > s.max_strength:
+        if ev["tokens"] < s.min_tokens or ev["strength"] > s.max_strength or ev["lexical"] < s.min_lexical:
             return None
         pairs = ", ".join(f"“{w}”" for w in ev["worst"])
         return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
