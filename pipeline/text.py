@@ -67,9 +67,19 @@ def normalize_number(token: str) -> str:
     return t.replace(" ", "").replace(",", ".")
 
 
+#: A date written with one separator ("1/1/30", "1.1.30", "2020-01-31"): translations reorder and
+#: re-punctuate its parts, so it counts as its three numbers.
+DATE_RE = re.compile(r"(?<![\w.,/-])(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
+#: A digit next to a character of a script written without spaces ("表11.2", "2回").
+_UNSPACED_DIGIT = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])(?=\d)"
+                             r"|(?<=\d)(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+
+
 def numbers(text: str) -> list[str]:
-    """Normalized numbers that occur in ``text``, in order (with repeats)."""
-    text = URL_RE.sub(" ", text)
+    """Normalized numbers that occur in ``text``, in order (with repeats); a date counts as its three
+    numbers."""
+    text = _UNSPACED_DIGIT.sub(" ", URL_RE.sub(" ", text))
+    text = DATE_RE.sub(lambda m: f" {int(m.group(1))} {int(m.group(3))} {int(m.group(4))} ", text)
     return [normalize_number(m.group(0)) for m in NUMBER_RE.finditer(text)]
 
 

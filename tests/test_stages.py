@@ -343,3 +343,14 @@ def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> Non
             'administrator. It does not automatically take care required package dependencies.')
     assert split_sentences(text, "en") == [text[:text.index(" It ")], text[text.index("It "):]]
     assert split_sentences("Wait... Then it went.", "en") == ["Wait...", "Then it went."]
+
+
+def test_numbers_of_localised_dates_and_unspaced_scripts() -> None:
+    from pipeline.text import numbers
+
+    # LibreOffice's help: the German translation writes the English dates the German way
+    assert sorted(numbers("if you specify a date of 1/1/30 or later, the entry \"1/1/20\" is recognized")) == \
+        sorted(numbers("wenn Sie hier 1.1.30 einstellen, wird die Eingabe \"1.1.20\" erkannt"))
+    # Debian Reference in Japanese: a number written against a kanji is the same number
+    assert numbers("表11.2「符号化方式値とその使い方リスト」") == numbers("as in Table 11.2, “List of encoding values”")
+    assert numbers("ssh-add は2回だけ実行") == ["2"]

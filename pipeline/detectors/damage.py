@@ -152,6 +152,8 @@ class WordOrderDetector(Detector):
         max_strength: float = setting(0.5, "order strength (gain per word pair × √words) at or below which the "
                                             "order is implausible", lo=-100.0, hi=100.0)
         min_tokens: int = setting(6, "words a paragraph needs", lo=3, hi=1000)
+        min_tokens_unspaced: int = setting(8, "… in a language written without spaces (Japanese: its tokens are "
+                                              "morphemes, shorter than words)", lo=3, hi=1000)
         min_lexical: float = setting(0.5, "share of its words that must be words of a language (not names in "
                                           "capitals, numbers or code): a list of names reads the same in any "
                                           "order", lo=0.0, hi=1.0)
@@ -161,6 +163,7 @@ class WordOrderDetector(Detector):
         if model is None or not ctx.translated or ctx.role != "variant":
             return None
         from ..garble import paragraph_order_evidence
+        from ..lexicon import is_cjk
 
         out: list[Evidence | None] = []
         for seg in group.variant:
@@ -169,11 +172,13 @@ class WordOrderDetector(Detector):
                 continue
             ev = paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang)
             out.append({"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens,
+                        "unspaced": is_cjk(ctx.lang),
                         "worst": list(ev.worst), "lexical": round(ev.lexical, 4)} if ev.tokens >= 3 else None)
         return out if any(out) else None
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
-        if ev["tokens"] < s.min_tokens or ev["strength"] > s.max_strength or ev["lexical"] < s.min_lexical:
+        if ev["tokens"] < (s.min_tokens_unspaced if ev["unspaced"] else s.min_tokens) \
+                or ev["strength"] > s.max_strength or ev["lexical"] < s.min_lexical:
             return None
         pairs = ", ".join(f"“{w}”" for w in ev["worst"])
         return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
