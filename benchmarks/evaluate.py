@@ -45,15 +45,16 @@ gate
     verdict; the share of failing pages among variants with an untranslated, mixed or spun
     paragraph, among variants with any fault, among clean variants, and apart among unfaulted
     variants whose real translation differs from its original (English prose left, numbers
-    changed: ``upstream_differs``); the verdicts of orphans.
+    changed, LibreOffice's missing-text placeholder: ``upstream_differs``); the verdicts of orphans.
 
 Usage::
 
     python benchmarks/evaluate.py [--corpora libreoffice-help,debian-reference,manpages] [--split dev]
-        [--size full|small] [--quick] [--corpus NAME=DIR ...] [--work DIR] [--json PATH]
+        [--size full|small] [--seed N] [--quick] [--corpus NAME=DIR ...] [--work DIR] [--json PATH]
         [--tqa "PYTHONPATH=CHECKOUT PYTHON -m tasks.cli"] [--luigi-cfg FILE] [--no-run] [--only RUN]
 
-``--quick`` builds the small corpora (a few pages per language) for a CI smoke run.  ``--corpus
+``--quick`` builds the small corpora (a few pages per language) for a CI smoke run.  ``--seed N``
+draws another sample of the split's pages (``--split dev --seed 2``: the second development sample).  ``--corpus
 NAME=DIR`` scores a corpus built earlier: ``DIR`` holds ``corpus/`` and ``labels.json`` (or, for
 ``manpages``, the corpus folder with its ``labels.json``).  ``--no-run`` rescores the reports
 already in ``--work``.
@@ -111,8 +112,9 @@ class Corpus:
     build_seconds: float | None = None
 
 
-def build_corpus(name: str, split: str, size: str, work: Path, cache: Path | None) -> Corpus:
-    """Build corpus ``name`` under ``work``; exits with a message when its packages are unavailable."""
+def build_corpus(name: str, split: str, size: str, work: Path, cache: Path | None, seed: int | None = None) -> Corpus:
+    """Build corpus ``name`` under ``work`` (``seed``: another sample of the split's pages; the man
+    pages have one); exits with a message when its packages are unavailable."""
     sys.path.insert(0, str(REPO))
     from tests.fixtures.debian import CorpusUnavailable
 
@@ -130,7 +132,7 @@ def build_corpus(name: str, split: str, size: str, work: Path, cache: Path | Non
         from tests.fixtures.eval_corpora import build_corpus as build_eval
 
         out = work / f"{name}-{split}"
-        labels = build_eval(name, out, split, size, cache)
+        labels = build_eval(name, out, split, size, cache, **({} if seed is None else {"seed": seed}))
         return Corpus(name, split, out / "corpus", labels, round(time.monotonic() - t0, 1))
     except CorpusUnavailable as exc:
         sys.exit(f"error: cannot build {name}: {exc}")
@@ -837,6 +839,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"comma-separated corpora to build and score (default: {','.join(CORPORA)})")
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
     ap.add_argument("--size", choices=("full", "small"), default="full")
+    ap.add_argument("--seed", type=int, help="draw another sample of the split's pages (default: the builder's seed)")
     ap.add_argument("--quick", action="store_true", help="small corpora (a CI smoke run)")
     ap.add_argument("--corpus", action="append", default=[], metavar="NAME=DIR",
                     help="score a corpus built earlier (repeatable); replaces building NAME")
@@ -895,7 +898,7 @@ def main(argv: list[str] | None = None) -> int:
                 corpus = Corpus(name, "-", work / "manpages" / "corpus", from_bilingual(raw, work / "manpages" /
                                                                                         "corpus"))
             else:
-                corpus = build_corpus(name, args.split, size, work, args.cache)
+                corpus = build_corpus(name, args.split, size, work, args.cache, args.seed)
             langs = list(corpus.labels.get("languages") or [])
             res = {"split": corpus.split, "sources": corpus.labels.get("sources"),
                    "documents": len(corpus.labels["documents"]), "build_seconds": corpus.build_seconds,
