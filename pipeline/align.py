@@ -10,6 +10,9 @@ back-translation exists, on the words themselves.
 from __future__ import annotations
 
 import difflib
+import math
+import re
+import statistics
 from dataclasses import dataclass
 from functools import cache
 
@@ -158,9 +161,9 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
             raise ValueError("variant_compare must have one text per variant segment")
         variant, same_language = variant_compare, True
     if not same_language:
-        if lexicon is not None:
-            return _align_dp(variant, original, same_language, cfg, _cross_table(variant, original, lexicon, table_out))
-        return _align_dp(variant, original, same_language, cfg)
+        table = _cross_table(variant, original, lexicon, table_out) if lexicon is not None else None
+        return split_unexplained(_align_dp(variant, original, same_language, cfg, table), variant, original,
+                                 same_language, lexicon)
     keys_v, keys_o = [fold(t) for t in variant], [fold(t) for t in original]
     groups: list[Group] = []
     vi = oj = 0
@@ -169,7 +172,56 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
             groups.append(Group(tuple(vi + i for i in g.variant), tuple(oj + j for j in g.original), g.score))
         groups += [Group((block.a + k,), (block.b + k,), 1.0) for k in range(block.size)]
         vi, oj = block.a + block.size, block.b + block.size
-    return groups
+    return split_unexplained(groups, variant, original, same_language)
+
+
+#: A 1:2 group is split when its variant is at most this share of the length the article's 1:1 pairs
+#: lead to expect for both originals, and within this factor of what they expect for the one it
+#: matches better.
+_MERGED_MAX_SHARE, _SINGLE_FACTOR = 0.6, 1.6
+#: What the other original must end with to be split off: a sentence (a heading, a breadcrumb or a
+#: caption, merged with its paragraph, is left to the group).
+_SENTENCE_END = re.compile(r"[^\W\d_][\"'”’»)\]]*[.!?。][\"'”’»)\]]*$")
+
+
+def split_unexplained(groups: list[Group], variant: list[str], original: list[str], same_language: bool,
+                      lexicon=None) -> list[Group]:  # noqa: ANN001
+    """``groups`` with each 1:2 group whose variant is far too short for its two originals, and
+    as long as the one it matches better leads to expect (Gale and Church: lengths of a translation
+    and its original keep their ratio, here the median ratio of the article's 1:1 pairs), split
+    into that pair and an omission of the other (when it is a sentence):
+    a translator who dropped a sentence leaves the aligner free to fold it into its neighbour's
+    group, where no omission would show."""
+    logs = [math.log(len(variant[g.variant[0]]) / len(original[g.original[0]])) for g in groups
+            if g.kind == "1:1" and min(len(variant[g.variant[0]]), len(original[g.original[0]])) >= 20]
+    if len(logs) < 3 or not any(g.kind == "1:2" for g in groups):
+        return groups
+    expected = math.exp(statistics.median(logs))
+    out: list[Group] = []
+    for g in groups:
+        if g.kind == "1:2":
+            text = variant[g.variant[0]]
+            o = [len(original[j]) for j in g.original]
+            if len(text) <= _MERGED_MAX_SHARE * expected * (o[0] + o[1] + 1):
+                scores = [_pair_score(text, original[j], same_language, lexicon) for j in g.original]
+                k = int(scores[1] > scores[0])  # the original it translates
+                if abs(math.log(len(text) / (expected * max(1, o[k])))) <= math.log(_SINGLE_FACTOR) \
+                        and _SENTENCE_END.search(original[g.original[1 - k]]):
+                    keep, drop = g.original[k], g.original[1 - k]
+                    pair = Group(g.variant, (keep,), round(scores[k], 4))
+                    out += [pair, Group((), (drop,), None)] if drop > keep else [Group((), (drop,), None), pair]
+                    continue
+        out.append(g)
+    return out
+
+
+def _pair_score(v: str, o: str, same_language: bool, lexicon=None) -> float:  # noqa: ANN001
+    """The similarity of one pair as the aligner scores it."""
+    if not same_language and lexicon is not None:
+        from .xling import cross_similarity, prepare_english, prepare_variant
+
+        return cross_similarity(prepare_variant(v, lexicon), prepare_english(o)).score
+    return similarity(features(v), features(o), same_language)
 
 
 def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None  # noqa: ANN001
