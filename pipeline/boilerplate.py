@@ -175,9 +175,31 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
                 len(line_families[keys[key]]) >= cfg.frame_min_docs:
             labels[key] = REPEATED.format(n=n)
 
-    for doc_blocks in by_doc.values():
-        for where, seq in (("head", doc_blocks), ("tail", doc_blocks[::-1])):
-            _label_run(seq, where, in_block, alone, short, labels)
+    def label_runs(in_block, alone) -> dict[tuple[str, int], str]:  # noqa: ANN001
+        out = dict(labels)
+        for doc_blocks in by_doc.values():
+            for where, seq in (("head", doc_blocks), ("tail", doc_blocks[::-1])):
+                _label_run(seq, where, in_block, alone, short, out)
+        return out
+
+    # A line is frame where, on most of the pages it occurs on, it is part of their frame (chrome, a
+    # run, …): a first pass finds the runs, and a line framed on a minority of its pages vouches for no
+    # run (GNU's "--help display this help and exit" recurs on every page, but near the head of a
+    # short page only).
+    first = label_runs(in_block, alone)
+    seen: Counter[str] = Counter()
+    framed: Counter[str] = Counter()
+    for b in blocks:
+        k = (b.doc_path, b.block_idx)
+        for line in {keys[k], leads[k]} - {None}:
+            seen[line] += 1
+            framed[line] += k in first
+
+    def framing(line: str | None) -> bool:
+        return line is not None and 2 * framed[line] >= seen[line]
+
+    labels = label_runs(lambda b: in_block(b) and framing(keys[(b.doc_path, b.block_idx)]),
+                        lambda b: alone(b) and (framing(leads[(b.doc_path, b.block_idx)]) or _crumb(b.text)))
     frame_langs = {b.lang for b in blocks if labels.get((b.doc_path, b.block_idx), "").startswith("site frame")}
     _label_mirrored(by_doc, labels, frame_langs, cfg)
     return labels
