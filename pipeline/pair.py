@@ -45,6 +45,20 @@ def path_key(path: str, is_language: Callable[[str], bool]) -> str:
     return "/".join([*out, stem + ".*" + dot + ext])  # x.md and x.de.md alike
 
 
+def path_language(path: str, is_language: Callable[[str], bool]) -> str | None:
+    """The language a path names: its first folder named by a language ("sv/…", "pt-BR/…"), else a
+    language suffix of the file's stem ("x.sv.md"); None when it names none."""
+    parts = path.split("/")
+    for p in parts[:-1]:
+        if _LANG_PART_RE.match(p) and is_language(code := re.split(r"[-_]", p)[0].lower()):
+            return code
+    stem = parts[-1].rpartition(".")[0] if "." in parts[-1] else parts[-1]
+    m = _LANG_SUFFIX_RE.search(stem)
+    if m and is_language(code := re.split(r"[-_]", m.group(0)[1:])[0].lower()):
+        return code
+    return None
+
+
 def path_twins(variants: list[str], originals: list[str], is_language: Callable[[str], bool]) -> dict[str, str]:
     """The original document each variant document mirrors by path (only where exactly one does)."""
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -166,7 +180,7 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
             role[a.article_id] = "original" if a.lang == source_lang else "variant"
 
     auto = [a for a in articles if a.doc_path not in manifest_original]
-    _find_same_language_variants(auto, articles, role, cfg)
+    _find_same_language_variants(auto, articles, role, cfg, source_lang)
 
     originals = [a for a in articles if role[a.article_id] == "original"]
     features = {a.article_id: anchors(a.title + " " + a.body) for a in articles}
@@ -265,13 +279,24 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
 
 
 def _find_same_language_variants(candidates: list[ArticleText], articles: list[ArticleText],
-                                 role: dict[str, str], cfg: PairConfig) -> None:
+                                 role: dict[str, str], cfg: PairConfig, source_lang: str = "en") -> None:
     """Mark rewrites among source-language articles as variants (their original stays original): two
     articles whose word sequences match for at least ``same_lang_min_similarity`` of their length
-    (difflib's ratio: a third of the words substituted still leaves about two thirds)."""
+    (difflib's ratio: a third of the words substituted still leaves about two thirds). Of two such
+    articles, one in a document whose path names another language ("ja/…" beside "en/…") is that
+    language's edition left untranslated, however alike the texts (identical ones too)."""
     src = [a for a in candidates if role[a.article_id] == "original"]
     if len(src) < 2:
         return
+    if cfg.by_path:
+        from .langid import known_language
+
+        named = {a.article_id: path_language(a.doc_path, known_language) for a in src}
+    else:
+        named = {}
+
+    def edition(a_id: str) -> bool:
+        return named.get(a_id) not in (None, source_lang)
     freq: Counter[str] = Counter()
     seqs = {a.article_id: folded_words(a.body) for a in articles}
     for a in articles:
@@ -296,7 +321,15 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
             if role[other_id] != "original" or by_id[other_id].doc_path == by_id[a.article_id].doc_path:
                 continue
             sa, sb = seqs[a.article_id], seqs[other_id]
-            if sa == sb or not sa or not sb:
+            if not sa or not sb:
+                continue
+            if edition(a.article_id) != edition(other_id):
+                matcher = difflib.SequenceMatcher(a=sa, b=sb, autojunk=False)
+                if sa == sb or matcher.ratio() >= cfg.same_lang_min_similarity:
+                    role[a.article_id if edition(a.article_id) else other_id] = "variant"
+                    break
+                continue
+            if sa == sb:
                 continue
             matcher = difflib.SequenceMatcher(a=sa, b=sb, autojunk=False)
             if matcher.real_quick_ratio() < cfg.same_lang_min_similarity or \

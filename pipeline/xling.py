@@ -238,14 +238,17 @@ def cross_similarity(v: VariantSide, e: EnglishSide) -> CrossSimilarity:
 
 
 def untranslated_tail(v: VariantSide, e: EnglishSide, min_words: int = 5) -> float | None:
-    """The share of ``e``'s content words after the last one that some token of ``v`` translates
-    (1.0 when it translates none): what a translation that stops early leaves out is the end of
-    its original, while a terse one leaves out words all along. None when ``e`` has fewer than
-    ``min_words`` content words."""
+    """The share of ``e``'s content words after the last one that some token of ``v`` translates:
+    what a translation that stops early leaves out is the end of its original, while a terse one
+    leaves out words all along. 1.0 when ``v`` translates none of them — unless it has fewer
+    than four content words, which a small dictionary may not know (None, as when ``e`` has fewer
+    than ``min_words`` content words: the dictionary cannot tell)."""
     if len(e.features) < min_words:
         return None
     vu = v.union
     last = max((i for i, f in enumerate(e.features) if f & vu), default=-1)
+    if last < 0:
+        return 1.0 if len(v.tokens) >= 4 else None
     return (len(e.features) - 1 - last) / len(e.features)
 
 

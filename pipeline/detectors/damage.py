@@ -33,10 +33,10 @@ class TruncationDetector(Detector):
                                       "one, or on a function word) is truncated this many spreads below the "
                                       "corpus's median length ratio", lo=-50.0, hi=0.0)
         z: float = setting(-4.0, "… and at any ending this many spreads below", lo=-50.0, hi=0.0)
-        min_unsaid: float = setting(0.25, "… when, if the dictionary can tell, at least this share of the original's "
-                                          "words come after the last one the paragraph translates (a complete "
-                                          "paragraph that is only terse leaves words out all along)",
-                                    lo=0.0, hi=1.0)
+        min_unsaid: float = setting(0.25, "… when at least this share of the original's words, by the dictionary, "
+                                          "come after the last one the paragraph translates (a complete paragraph "
+                                          "that is only terse leaves words out all along; without a dictionary's "
+                                          "word, only an open ending tells)", lo=0.0, hi=1.0)
         min_pairs: int = setting(20, "aligned pairs of a language pair needed to learn its length ratio; with "
                                      "fewer, only open endings count", lo=2, hi=1_000_000)
         min_chars: int = setting(40, "originals shorter than this are not judged", lo=1, hi=100_000)
@@ -79,8 +79,8 @@ class TruncationDetector(Detector):
         z = model.z(ev["v"], ev["o"])
         if not ((open_end and z <= s.z_open) or z <= s.z):
             return None
-        if not open_end and ev["unsaid"] is not None and ev["unsaid"] < s.min_unsaid:
-            return None  # short, but it translates its original up to the end
+        if not open_end and (ev["unsaid"] is None or ev["unsaid"] < s.min_unsaid):
+            return None  # short, but it translates its original up to the end (or nothing tells)
         lo, hi = model.expected_range(1.0, ev["o"])
         head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else \
             (f"the last {ev['unsaid']:.0%} of the original's words are not translated; " if ev["unsaid"] else "")
