@@ -69,13 +69,14 @@ class LangEvidence:
 
 
 def expected_language(evidence: list[LangEvidence], source_lang: str, min_share: float,
-                      manifest_lang: str | None) -> tuple[str, str]:
+                      manifest_lang: str | None, path_lang: str | None = None) -> tuple[str, str]:
     """The language a document is meant to be in, and why.
 
     The manifest decides when it names one. Otherwise a page whose chrome is in another language
     than the source language is that language's edition (the body may be untranslated); else the
     language that holds at least ``min_share`` of the body text besides the source language; else
-    the source language.
+    ``path_lang``, the language its path names where the path mirrors a source-language page's
+    ("ja/x.html" beside "en/x.html": an edition left untranslated); else the source language.
     """
     if manifest_lang:
         return manifest_lang, "manifest"
@@ -93,4 +94,6 @@ def expected_language(evidence: list[LangEvidence], source_lang: str, min_share:
         for lang, chars in body.most_common():
             if lang != source_lang and chars / total >= min_share:
                 return lang, f"{chars / total:.0%} of the body text is {lang}"
+    if path_lang and path_lang != source_lang:
+        return path_lang, f"its path names {path_lang} and mirrors a {source_lang} page's"
     return source_lang, "detected"

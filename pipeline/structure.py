@@ -36,6 +36,7 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: Mapping[str, str | N
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for row in blocks.iter_rows(named=True):
         by_doc[row["doc_path"]].append(row)
+    path_langs = _mirrored_path_languages(list(by_doc), source_lang) if pair_cfg.by_path else {}
     block_article: dict[tuple[str, int], str] = {}
     article_rows: dict[str, list] = {k: [] for k in ("article_id", "doc_path", "position", "lang", "lang_reason")}
     for doc_path, doc_blocks in by_doc.items():
@@ -43,7 +44,8 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: Mapping[str, str | N
                   for b in doc_blocks]
         index = split_articles(layout)
         evidence = [LangEvidence(b["lang"], b["chars"], (doc_path, b["block_idx"]) in labels) for b in doc_blocks]
-        lang, why = expected_language(evidence, source_lang, pair_cfg.target_min_share, manifest_lang.get(doc_path))
+        lang, why = expected_language(evidence, source_lang, pair_cfg.target_min_share, manifest_lang.get(doc_path),
+                                      path_langs.get(doc_path))
         for b, a_idx in zip(doc_blocks, index, strict=True):
             block_article[(doc_path, b["block_idx"])] = article_id(slugs[doc_path], a_idx)
         for a_idx in sorted(set(index)):
@@ -66,3 +68,15 @@ def structure_corpus(segments: pl.DataFrame, manifest_lang: Mapping[str, str | N
         pl.int_range(pl.len()).over("article_id").cast(pl.Int64).alias("seg_id"),
     ).select(list(STRUCTURE_SCHEMA))
     return structure, pl.DataFrame(article_rows, schema={k: ARTICLE_SCHEMA[k] for k in article_rows})
+
+
+def _mirrored_path_languages(doc_paths: list[str], source_lang: str) -> dict[str, str]:
+    """The language each document's path names, for those whose path mirrors a document's in a
+    folder (or with a suffix) of the source language: "ja/x.html" beside "en/x.html"."""
+    from .langid import known_language
+    from .pair import path_key, path_language
+
+    named = {d: path_language(d, known_language) for d in doc_paths}
+    source_keys = {path_key(d, known_language) for d, lang in named.items() if lang == source_lang}
+    return {d: lang for d, lang in named.items()
+            if lang and lang != source_lang and path_key(d, known_language) in source_keys}

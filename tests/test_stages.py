@@ -354,3 +354,16 @@ def test_numbers_of_localised_dates_and_unspaced_scripts() -> None:
     # Debian Reference in Japanese: a number written against a kanji is the same number
     assert numbers("表11.2「符号化方式値とその使い方リスト」") == numbers("as in Table 11.2, “List of encoding values”")
     assert numbers("ssh-add は2回だけ実行") == ["2"]
+
+
+def test_an_edition_left_in_english_is_meant_in_the_language_its_mirrored_path_names() -> None:
+    from pipeline.articles import LangEvidence, expected_language
+    from pipeline.structure import _mirrored_path_languages
+
+    paths = ["en/text/simpress/01/05150000.html", "ja/text/simpress/01/05150000.html", "it/notes.html"]
+    named = _mirrored_path_languages(paths, "en")
+    assert named == {"ja/text/simpress/01/05150000.html": "ja"}  # "it/" mirrors no English page
+    english_body = [LangEvidence("en", 400, False), LangEvidence("en", 250, False)]
+    assert expected_language(english_body, "en", 0.3, None, named.get(paths[1]))[0] == "ja"
+    assert expected_language(english_body, "en", 0.3, None, named.get(paths[2])) == ("en", "detected")
+    assert expected_language(english_body, "en", 0.3, "sv", "ja") == ("sv", "manifest")
