@@ -367,3 +367,24 @@ def test_an_edition_left_in_english_is_meant_in_the_language_its_mirrored_path_n
     assert expected_language(english_body, "en", 0.3, None, named.get(paths[1]))[0] == "ja"
     assert expected_language(english_body, "en", 0.3, None, named.get(paths[2])) == ("en", "detected")
     assert expected_language(english_body, "en", 0.3, "sv", "ja") == ("sv", "manifest")
+
+
+def test_the_originals_own_text_is_untranslated_whatever_spans_the_identifier_sees() -> None:
+    """Debian Reference's German edition left a sentence in English; lingua reads its opening words as
+    German. A segment identical to its original, identified as English, is untranslated (not a
+    half-translated sentence)."""
+    from pipeline.config import LangIdConfig
+    from pipeline.detectors.language import MixedLanguageDetector, UntranslatedDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment, Span
+    from pipeline.judge import decide_row
+    from pipeline.langid import identify
+
+    text = "The normal Debian system is the 4th stage of the boot process which is started by the mini-Debian system."
+    got = identify([text], ("de", "en", "fr"), LangIdConfig())[0]
+    assert got.lang == "en" and any(lang == "de" for _, _, lang in got.spans)  # what lingua says of it
+    seg = Segment(0, "paragraph", text, got.lang, got.confidence, tuple(Span(a, b, lg) for a, b, lg in got.spans))
+    group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "paragraph", text, "en"),), 1.0)
+    ctx = ArticleContext("de-a1", "de/ch03/x.html", "variant", "de", "en", "en")
+    evidence = {d.name: d.score(group, ctx)[0] for d in (UntranslatedDetector(), MixedLanguageDetector())}
+    flags, reasons, _, _ = decide_row(evidence, FlagsConfig.defaults(), {}, "de-en")
+    assert flags == ["untranslated"] and reasons[0].startswith("identical to the original segment"), reasons

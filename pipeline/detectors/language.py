@@ -69,11 +69,14 @@ class UntranslatedDetector(Detector):
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         lang, expected, source = ev["lang"], ev["expected"], ev["source"]
         spans = ev["spans"]
-        if spans:
+        # the original's own text, identified as its language: spans of the expected language in it
+        # are the identifier's noise ("… 4th stage of the boot process …" read as part German)
+        copy = ev["identical"] and lang == source and ev["conf"] is not None and ev["conf"] >= s.min_confidence
+        if spans and not copy:
             if spans.get(expected, 0) > s.max_expected_span_words or spans.get(source, 0) < s.min_words:
                 return None
             lang = source
-        elif lang == expected or ev["conf"] is None or ev["conf"] < s.min_confidence:
+        elif not copy and (lang == expected or ev["conf"] is None or ev["conf"] < s.min_confidence):
             return None
         if ev["words"] < s.min_words:
             return None  # quotes and names alone are not enough
