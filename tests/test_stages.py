@@ -388,3 +388,28 @@ def test_the_originals_own_text_is_untranslated_whatever_spans_the_identifier_se
     evidence = {d.name: d.score(group, ctx)[0] for d in (UntranslatedDetector(), MixedLanguageDetector())}
     flags, reasons, _, _ = decide_row(evidence, FlagsConfig.defaults(), {}, "de-en")
     assert flags == ["untranslated"] and reasons[0].startswith("identical to the original segment"), reasons
+
+
+def test_a_numbered_heading_that_repeats_a_translated_one_is_no_omission() -> None:
+    """Debian Reference repeats a section's heading with its number ("9.5.11. System security and
+    integrity check"); the French edition translates it once."""
+    from pipeline.detectors.structure import OmissionDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    en = ["System security and integrity check", "9.5.11. System security and integrity check",
+          "Poor system maintenance may expose your system to external exploitation.",
+          "For system security and integrity check, you should start with the following."]
+    fr = ["Vérification de la sécurité et de l’intégrité du système",
+          "Une mauvaise maintenance du système peut rendre votre système vulnérable à une attaque externe.",
+          "Pour la vérification de la sécurité et de l’intégrité du système, vous pouvez démarrer avec ce qui suit."]
+    o = [Segment(i, "title" if i < 2 else "paragraph", t, "en") for i, t in enumerate(en)]
+    v = [Segment(i, "title" if i < 1 else "paragraph", t, "fr") for i, t in enumerate(fr)]
+    groups = [AlignedGroup(0, "1:1", (v[0],), (o[0],), 0.5), AlignedGroup(None, "omission", (), (o[1],)),
+              AlignedGroup(1, "1:1", (v[1],), (o[2],), 0.6), AlignedGroup(2, "1:1", (v[2],), (o[3],), 0.6)]
+    ctx = ArticleContext("fr-a1", "fr/ch09/x.html", "variant", "fr", "en", "en")
+    det = OmissionDetector()
+    evidence = det.score_article(groups, ctx)
+    assert det.decide(evidence[1][0], det.Settings(), {}) is None
+    # a paragraph the edition left out is an omission still
+    dropped = [groups[0], groups[1], AlignedGroup(None, "omission", (), (o[2],)), groups[3]]
+    assert det.decide(det.score_article(dropped, ctx)[2][0], det.Settings(), {}) is not None

@@ -30,6 +30,9 @@ class OmissionDetector(Detector):
                       ) -> list[Sequence[Evidence | None] | None]:
         aligned = [k for k, g in enumerate(groups) if g.kind not in ("omission", "boilerplate")]
         first, last = (aligned[0], aligned[-1]) if aligned else (len(groups), -1)
+        # original texts that have a counterpart, numbers aside: "9.5.11. System security and integrity
+        # check" repeats the heading "System security and integrity check" that the variant translates
+        answered = {_unnumbered(s.text) for g in groups if g.variant and g.kind != "boilerplate" for s in g.original}
         out: list[Sequence[Evidence | None] | None] = []
         for k, group in enumerate(groups):
             text = group.original_body_text
@@ -38,7 +41,8 @@ class OmissionDetector(Detector):
                 continue
             out.append([{"words": len(content_words(text, ctx.glossary)), "seg": group.original[0].seg_id,
                          "text": shorten(text), "edge": k < first or k > last,
-                         "link_like": not text.rstrip().endswith((".", ":", ";", "?", "!", ","))}])
+                         "link_like": not text.rstrip().endswith((".", ":", ";", "?", "!", ",")),
+                         "repeat": _unnumbered(text) in answered}])
         return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
@@ -46,6 +50,8 @@ class OmissionDetector(Detector):
             return None
         if ev.get("edge") and ev.get("link_like") and ev["words"] <= s.edge_max_words:
             return None
+        if ev["repeat"]:
+            return None  # the original says it twice (a numbered heading); the variant says it once
         return Finding(f"original segment {ev['seg']} has no counterpart here: “{ev['text']}”")
 
 
@@ -169,3 +175,8 @@ class TermDetector(Detector):
         if not parts:
             return None
         return Finding("; ".join(parts), tuple(Highlight(a, b) for _, _, a, b, _ in altered))
+
+
+def _unnumbered(text: str) -> str:
+    """``text`` folded, without a leading section number ("9.5.11. ", "2.4 ")."""
+    return fold(re.sub(r"^\s*\d+(?:\.\d+)*\.?\s+", "", text))
