@@ -330,3 +330,41 @@ def test_a_dropped_sentence_is_an_omission_not_a_merge(pages: list[ParallelPage]
         folded += any(k in g.original and g.kind == "1:2" for g in groups)
     # measured: 86 of 99 found, 13 folded (78 and 21 without the length check); none on whole pages
     assert n >= 90 and found >= 0.83 * n and folded <= 0.16 * n and spurious == 0
+
+
+def test_a_foreign_paragraph_folded_into_a_neighbours_group_is_a_replacement(pages: list[ParallelPage],
+                                                                            sv: Lexicon) -> None:
+    """Another page's paragraph put in place of one of this page's: the aligner may fold it into a
+    2:1 or 1:2 group with a neighbour, which is judged against the article's 1:1 pairs too."""
+    from pipeline.detectors import FlagsConfig
+    from pipeline.detectors.damage import ReplacementDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, ScoringResources, Segment
+
+    det, settings = ReplacementDetector(), FlagsConfig.defaults()["replacement"]
+    ctx = ArticleContext("sv-a1", "sv/x.txt", "variant", "sv", "en", "en", resources=ScoringResources({"sv": sv}))
+    hit = n = good = good_flagged = 0
+    for k, p in enumerate(pages[:60]):
+        if len(p.pairs) < 6:
+            continue
+        donor = pages[(k + 17) % len(pages)]
+        foreign = [donor.xx[i] for i, _ in donor.pairs if len(donor.xx[i].split()) >= 8][:2]
+        if len(foreign) < 2:
+            continue
+        xs, es = [p.xx[i] for i, _ in p.pairs], [p.en[j] for _, j in p.pairs]
+        xs = xs[:3] + foreign + xs[4:]  # the fourth paragraph replaced by two of another page's
+        groups = []
+        for g in align.align_segments(xs, es, False, AlignConfig(), lexicon=sv):
+            groups.append(AlignedGroup(len(groups), g.kind, tuple(Segment(i, "paragraph", xs[i], "sv") for i in g.variant),
+                                       tuple(Segment(j, "paragraph", es[j], "en") for j in g.original), g.score))
+        n += 1
+        for g, ev in zip(groups, det.score_article(groups, ctx), strict=True):
+            flagged = [bool(e and det.decide(e, settings, {})) for e in (ev or [None] * g.n_rows)]
+            for seg, f in zip(g.variant, flagged, strict=False):
+                if xs[seg.seg_id] in foreign:
+                    hit += f
+                elif g.kind != "addition":
+                    good += 1
+                    good_flagged += f
+    # measured: 62 of the 114 foreign paragraphs of 57 pages (8 when only 1:1 pairs were judged), 1 of 1,054
+    # paragraphs of the page's own
+    assert n >= 30 and hit / (2 * n) >= 0.45 and good_flagged / good <= 0.01, (n, hit, good, good_flagged)

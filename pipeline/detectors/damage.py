@@ -113,19 +113,21 @@ class ReplacementDetector(Detector):
             return [None] * len(groups)
         from ..text import fold, words
 
-        pairs = [g for g in groups if _translated_pair(g, ctx) and g.kind == "1:1" and g.similarity is not None]
-        scores = {id(g): g.similarity for g in pairs}
+        # every aligned pair is judged (a foreign paragraph is often folded into a 2:1 or 1:2 group
+        # with a neighbour), against the article's 1:1 pairs
+        scores = {id(g): g.similarity for g in groups if _translated_pair(g, ctx) and g.similarity is not None}
+        baseline = {id(g): g.similarity for g in groups if id(g) in scores and g.kind == "1:1"}
         out: list[Sequence[Evidence | None] | None] = []
         for g in groups:
             if id(g) not in scores or fold(g.text) == fold(g.original_text or ""):  # a copy replaces nothing
                 out.append(None)
                 continue
-            others = [v for k, v in scores.items() if k != id(g)]
+            others = [v for k, v in baseline.items() if k != id(g)]
             med = statistics.median(others) if others else scores[id(g)]
             spread = max(0.05, 1.4826 * statistics.median(abs(x - med) for x in others)) if others else 0.05
             out.append([{"score": scores[id(g)], "median": round(med, 4), "spread": round(spread, 4),
                          "n": len(others), "better": list(g.alternative) if g.alternative else None,
-                         "words": min(len(words(g.text)), len(words(g.original_text or "")))}])
+                         "words": min(len(words(g.text)), len(words(g.original_text or "")))}] * g.n_rows)
         return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
