@@ -157,7 +157,7 @@ class GateConfig(Settings, section="gate"):
 
     fail_on: dict[str, float] = setting(
         {"untranslated": 0.0, "partially_translated": 0.0, "garbled": 0.0, "spun": 0.0, "omission": 0.0,
-         "addition": 0.25, "number_mismatch": 0.0, "term_violation": 0.0},
+         "addition": 0.0, "number_mismatch": 0.0, "term_violation": 0.0},
         "flag:share pairs (flag@lang:share for one language): an article fails when more than that share of its "
         "body segments carry the flag (0: any)", check=_fail_on)
     fail_on_errors: bool = setting(True, "the run fails when a file could not be audited")
