@@ -204,8 +204,11 @@ def split_unexplained(groups: list[Group], variant: list[str], original: list[st
             o = [len(original[j]) for j in g.original]
             if len(text) <= _MERGED_MAX_SHARE * expected * (o[0] + o[1] + 1):
                 scores = [_pair_score(text, original[j], same_language, lexicon) for j in g.original]
-                k = int(scores[1] > scores[0])  # the original it translates
-                if abs(math.log(len(text) / (expected * max(1, o[k])))) <= math.log(_SINGLE_FACTOR) \
+                misfit = [abs(math.log(len(text) / (expected * max(1, n)))) for n in o]
+                # the original it translates: the one it matches better, or, matching both alike
+                # (a heading the dictionary does not know), the one whose length it has
+                k = int(scores[1] > scores[0]) if abs(scores[1] - scores[0]) > 0.05 else int(misfit[1] < misfit[0])
+                if misfit[k] <= math.log(_SINGLE_FACTOR) \
                         and _SENTENCE_END.search(original[g.original[1 - k]]):
                     keep, drop = g.original[k], g.original[1 - k]
                     pair = Group(g.variant, (keep,), round(scores[k], 4))
