@@ -413,3 +413,18 @@ def test_a_numbered_heading_that_repeats_a_translated_one_is_no_omission() -> No
     # a paragraph the edition left out is an omission still
     dropped = [groups[0], groups[1], AlignedGroup(None, "omission", (), (o[2],)), groups[3]]
     assert det.decide(det.score_article(dropped, ctx)[2][0], det.Settings(), {}) is not None
+
+
+def test_a_numbered_heading_that_repeats_an_aligned_one_adds_nothing() -> None:
+    from pipeline.detectors.structure import AdditionDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    heading = Segment(0, "title", "Vérification de la sécurité et de l’intégrité du système", "fr")
+    again = Segment(1, "title", "9.5.11. Vérification de la sécurité et de l’intégrité du système", "fr")
+    added = Segment(2, "paragraph", "Ce paragraphe n’a aucun équivalent dans la version anglaise du document.", "fr")
+    groups = [AlignedGroup(0, "1:1", (heading,), (Segment(0, "title", "System security and integrity check", "en"),), 0.5),
+              AlignedGroup(1, "addition", (again,)), AlignedGroup(2, "addition", (added,))]
+    det = AdditionDetector()
+    ev = det.score_article(groups, ArticleContext("fr-a1", "fr/ch09/x.html", "variant", "fr", "en", "en"))
+    assert ev[0] is None and det.decide(ev[1][0], det.Settings(), {}) is None
+    assert det.decide(ev[2][0], det.Settings(), {}) is not None

@@ -65,14 +65,20 @@ class AdditionDetector(Detector):
     class Settings(Settings, section="flags"):
         min_words: int = setting(4, "content words the added segment needs", lo=1, hi=1000)
 
-    def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
-        if group.kind != "addition" or not ctx.paired:
-            return None
-        return [None if seg.is_boilerplate else {"words": len(content_words(seg.text, ctx.glossary))}
-                for seg in group.variant]
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        if not ctx.paired:
+            return [None] * len(groups)
+        # the variant's aligned texts, numbers aside: a numbered heading that repeats one of them
+        # ("9.5.11. Vérification …" after "Vérification …") adds nothing
+        answered = {_unnumbered(s.text) for g in groups if g.original and g.kind != "boilerplate" for s in g.variant}
+        return [None if g.kind != "addition" else
+                [None if seg.is_boilerplate else {"words": len(content_words(seg.text, ctx.glossary)),
+                                                  "repeat": _unnumbered(seg.text) in answered}
+                 for seg in g.variant] for g in groups]
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
-        if ev["words"] < s.min_words:
+        if ev["words"] < s.min_words or ev["repeat"]:
             return None
         return Finding("no counterpart in the original article")
 
