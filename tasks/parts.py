@@ -30,6 +30,7 @@ from pipeline.detectors import FLAGS, FlagsConfig
 from pipeline.discover import Document, InputProblem, read_document
 from pipeline.errors import InputError
 from pipeline.extract import SourceFile, extract_documents, time_limit
+from pipeline.frames import frame_dicts
 from pipeline.judge import article_summaries, judge_articles, judge_segments, parsed_evidence
 from pipeline.langid import survey_documents
 from pipeline.resources import ResourcesConfig, scoring_resources
@@ -210,7 +211,7 @@ def report_part(p: ReportPart) -> list[str]:
     articles = articles[runs[p.part].start:runs[p.part].stop]
     segments = pl.read_parquet(p.segments).filter(pl.col("article_id").is_in(articles["article_id"].implode()))
     by_article: dict[str, list[dict]] = defaultdict(list)
-    for row in segments.to_dicts():
+    for row in frame_dicts(segments):
         by_article[row["article_id"]].append(row)
     names = []
     for art in articles.iter_rows(named=True):
