@@ -55,13 +55,11 @@ from . import config as cfg
 from .parts import (
     ExtractPart,
     JudgePart,
-    LangIdPart,
     ReportPart,
     ScorePart,
     cut,
     extract_part,
     judge_part,
-    langid_part,
     pool_size,
     report_part,
     run_parts,
@@ -191,10 +189,10 @@ class IdentifyLanguageShard(TqaTask):
         return self.target("langid", f"{self.shard:04d}-{self.digest}.parquet")
 
     def run(self) -> None:
-        parts, path = pool_size(), self.input()["extract"]["segments"].path
-        frames = run_parts(langid_part, [LangIdPart(path, self.languages, self.snap.configs["langid"], part, parts)
-                                         for part in range(parts)])
-        write_parquet(self.output(), pl.concat(frames))
+        from pipeline.langid import identify_languages
+
+        segments = pl.read_parquet(self.input()["extract"]["segments"].path)
+        write_parquet(self.output(), identify_languages(segments, self.languages, self.snap.configs["langid"]))
 
 
 def _langid_tasks(task: TqaTask, shards=None) -> list[IdentifyLanguageShard]:

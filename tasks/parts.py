@@ -32,7 +32,7 @@ from pipeline.errors import InputError
 from pipeline.extract import SourceFile, extract_documents, time_limit
 from pipeline.frames import frame_dicts
 from pipeline.judge import article_summaries, judge_articles, judge_segments, parsed_evidence
-from pipeline.langid import identify_languages, survey_documents
+from pipeline.langid import survey_documents
 from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
 from pipeline.waivers import read_waivers, today
@@ -108,28 +108,6 @@ def extract_part(part: ExtractPart) -> tuple[pl.DataFrame, list[InputProblem], d
         problems += found
     frame = pl.concat(frames) if frames else extract_documents([], part.cfg)[0]
     return frame, problems, survey_documents(frame, part.langid)
-
-
-# --------------------------------------------------------------------------- languages
-
-
-@dataclass(frozen=True)
-class LangIdPart:
-    segments: str  # an extract shard's segment table
-    languages: tuple[str, ...]  # the corpus's languages
-    cfg: LangIdConfig
-    part: int
-    parts: int
-
-
-def langid_part(p: LangIdPart) -> pl.DataFrame:
-    """The language of every segment of part ``p.part`` of the shard (contiguous runs of about equal
-    text length): each segment is identified on its own, so the parts joined in order are the
-    shard identified whole."""
-    segments = pl.read_parquet(p.segments)
-    runs = cut(segments["text"].str.len_chars().fill_null(0).to_list(), p.parts)
-    part = segments[runs[p.part].start:runs[p.part].stop] if p.part < len(runs) else segments.clear()
-    return identify_languages(part, p.languages, p.cfg)
 
 
 # --------------------------------------------------------------------------- scoring

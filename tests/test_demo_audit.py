@@ -244,21 +244,3 @@ def test_judging_from_one_parse_of_the_evidence_decides_as_parsing_each_time(man
     assert once.filter(pl.col("flags").list.len() > 0).height
     assert once.equals(each)
 
-
-def test_languages_identified_in_parts_join_to_the_shard_identified_whole(man_run, tmp_path):
-    from pipeline.config import LangIdConfig
-    from pipeline.langid import identify_languages
-    from pipeline.layout import layout
-    from tasks.parts import LangIdPart, langid_part
-
-    extract = min((layout(man_run.out).work / "extract").glob("*.parquet"))
-    languages, cfg = tuple(man_run.summary["languages"]), LangIdConfig()
-    whole = identify_languages(pl.read_parquet(extract), languages, cfg)
-    assert whole.filter(pl.col("lang") == "sv").height and whole.filter(pl.col("lang") == "en").height
-    for parts in (1, 3):
-        joined = pl.concat([langid_part(LangIdPart(str(extract), languages, cfg, k, parts)) for k in range(parts)])
-        assert joined.equals(whole)
-    few = tmp_path / "few.parquet"  # more parts than segments: the last parts are empty
-    pl.read_parquet(extract)[:2].write_parquet(few)
-    joined = pl.concat([langid_part(LangIdPart(str(few), languages, cfg, k, 4)) for k in range(4)])
-    assert joined.equals(whole[:2])
