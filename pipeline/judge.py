@@ -52,7 +52,10 @@ def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dic
     if not detectors:
         return {}
     collected: dict[tuple[str, str], list] = defaultdict(list)
-    rows = (row for frame in segments for row in frame.select("article_id", "evidence").iter_rows())
+    # only rows whose evidence can hold a calibrating detector's key are parsed (evidence is compact
+    # JSON: a detector's key is written as "name":)
+    holds = pl.any_horizontal(pl.col("evidence").str.contains(f'"{d.name}":', literal=True) for d in detectors)
+    rows = (row for frame in segments for row in frame.select("article_id", "evidence").filter(holds).iter_rows())
     for article_id, evidence in rows:
         if evidence == "{}":
             continue
@@ -64,10 +67,17 @@ def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dic
     return {key: by_name[key[0]].calibrate(values) for key, values in collected.items()}
 
 
-def article_summaries(segments: pl.DataFrame, flags_cfg: FlagsConfig) -> dict[str, dict[str, dict]]:
-    """What the summarizing detectors make of each article's evidence: article -> detector -> summary."""
-    rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
-    return _article_summaries(rows, flags_cfg)
+def parsed_evidence(segments: pl.DataFrame) -> list[tuple[str, dict | None]]:
+    """(article_id, evidence parsed; None for none) of every row of ``segments``, in order: parse it
+    once, for ``article_summaries`` and ``judge_segments`` both."""
+    return [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
+
+
+def article_summaries(segments: pl.DataFrame, flags_cfg: FlagsConfig,
+                      parsed: list[tuple[str, dict | None]] | None = None) -> dict[str, dict[str, dict]]:
+    """What the summarizing detectors make of each article's evidence: article -> detector -> summary
+    (``parsed``: ``parsed_evidence(segments)``, when it was already made)."""
+    return _article_summaries(parsed_evidence(segments) if parsed is None else parsed, flags_cfg)
 
 
 def _article_summaries(rows: list[tuple[str, dict | None]], flags_cfg: FlagsConfig
@@ -122,15 +132,17 @@ def decide_row(evidence: Mapping[str, Any], flags_cfg: FlagsConfig, calibration:
 def judge_segments(segments: pl.DataFrame, flags_cfg: FlagsConfig, pairs: Mapping[str, str],
                    calibration: Mapping[tuple[str, str], dict], comet: pl.DataFrame | None = None,
                    summaries: Mapping[str, dict[str, dict]] | None = None,
-                   waivers: WaiverSet | None = None) -> pl.DataFrame:
+                   waivers: WaiverSet | None = None,
+                   parsed: list[tuple[str, dict | None]] | None = None) -> pl.DataFrame:
     """``segments`` (scored rows) with ``flags``, ``reasons``, ``detectors``, ``highlights`` and
     ``waived``; COMET scores (article_id, align_group, comet) join their groups first. ``pairs`` and
     ``calibration``: from ``language_pairs`` and ``calibrate`` over the whole corpus;
     ``summaries``: from ``article_summaries`` (made here when not given); ``waivers``: see
-    ``pipeline.waivers``."""
+    ``pipeline.waivers``; ``parsed``: ``parsed_evidence(segments)``, when it was already made (COMET
+    scores change the evidence: with them it is parsed again)."""
     if comet is not None and comet.height:
-        segments = _with_comet(segments, comet)
-    rows = [(a, json.loads(e) if e != "{}" else None) for a, e in segments.select("article_id", "evidence").iter_rows()]
+        segments, parsed = _with_comet(segments, comet), None
+    rows = parsed_evidence(segments) if parsed is None else parsed
     articles = _article_summaries(rows, flags_cfg) if summaries is None else summaries
     decided: list[tuple[list, list, list, list]] = [
         ([], [], [], []) if evidence is None else

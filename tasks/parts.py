@@ -30,7 +30,8 @@ from pipeline.detectors import FLAGS, FlagsConfig
 from pipeline.discover import Document, InputProblem, read_document
 from pipeline.errors import InputError
 from pipeline.extract import SourceFile, extract_documents, time_limit
-from pipeline.judge import article_summaries, judge_articles, judge_segments
+from pipeline.frames import frame_dicts
+from pipeline.judge import article_summaries, judge_articles, judge_segments, parsed_evidence
 from pipeline.langid import survey_documents
 from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
@@ -181,8 +182,9 @@ def judge_part(p: JudgePart) -> None:
     comet = comet.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
     waivers = read_waivers(p.gate.waivers, today(), FLAGS)
     scored = pl.read_parquet(p.segments)
-    summaries = article_summaries(scored, p.flags)
-    segments = judge_segments(scored, p.flags, p.pairs, p.calibration, comet, summaries, waivers)
+    parsed = parsed_evidence(scored)
+    summaries = article_summaries(scored, p.flags, parsed)
+    segments = judge_segments(scored, p.flags, p.pairs, p.calibration, comet, summaries, waivers, parsed)
     write_parquet_path(Path(p.out_articles), judge_articles(articles, segments, p.gate, p.skipped_required, comet,
                                                             summaries, p.flags))
     write_parquet_path(Path(p.out_segments), segments)
@@ -209,7 +211,7 @@ def report_part(p: ReportPart) -> list[str]:
     articles = articles[runs[p.part].start:runs[p.part].stop]
     segments = pl.read_parquet(p.segments).filter(pl.col("article_id").is_in(articles["article_id"].implode()))
     by_article: dict[str, list[dict]] = defaultdict(list)
-    for row in segments.to_dicts():
+    for row in frame_dicts(segments):
         by_article[row["article_id"]].append(row)
     names = []
     for art in articles.iter_rows(named=True):

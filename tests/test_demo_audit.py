@@ -189,3 +189,58 @@ def test_cli_refuses_to_write_into_the_corpus_or_a_foreign_folder(demo_copy, tmp
                           cwd=ROOT)
     assert proc.returncode == 2 and "not a tqa report" in proc.stderr
     assert (foreign / "index.html").read_text(encoding="utf-8") == "<p>my own page</p>"
+
+
+# --------------------------------------------------------------------------- the fast paths give the plain ones' results
+
+
+def test_frame_dicts_are_the_rows_to_dicts_gives(demo_run):
+    from pipeline.frames import frame_dicts
+
+    segments, articles = demo_run.segments, demo_run.articles
+    # the demo has segments with highlights and segments without
+    assert 0 < segments.filter(pl.col("highlights").list.len() > 0).height < segments.height
+    assert frame_dicts(segments) == segments.to_dicts()
+    assert frame_dicts(articles) == articles.to_dicts()
+    assert frame_dicts(segments.clear()) == []
+
+
+def test_judging_from_one_parse_of_the_evidence_decides_as_parsing_each_time(man_run):
+    import json
+    from collections import defaultdict
+
+    from pipeline.detectors import FlagsConfig
+    from pipeline.frames import SCORED_SCHEMA
+    from pipeline.judge import (
+        article_summaries,
+        calibrate,
+        calibrating,
+        judge_segments,
+        language_pairs,
+        parsed_evidence,
+    )
+
+    # the English/Swedish man pages: cross-language pairs, whose evidence the truncation detector calibrates on
+    scored = man_run.segments.select(list(SCORED_SCHEMA))
+    flags = FlagsConfig.defaults()
+    pairs = language_pairs(man_run.articles)
+    # calibration from the rows that can hold a calibrating detector's key, against every row parsed
+    detectors = calibrating()
+    assert detectors
+    collected = defaultdict(list)
+    for article_id, evidence in scored.select("article_id", "evidence").iter_rows():
+        ev = json.loads(evidence)
+        for d in detectors:
+            if d.name in ev:
+                collected[(d.name, pairs.get(article_id, "?"))].append(ev[d.name])
+    assert collected
+    calibration = calibrate([scored[:100], scored[100:]], pairs)
+    assert calibration == {k: next(d for d in detectors if d.name == k[0]).calibrate(v) for k, v in collected.items()}
+    parsed = parsed_evidence(scored)
+    summaries = article_summaries(scored, flags, parsed)
+    assert summaries == article_summaries(scored, flags)
+    once = judge_segments(scored, flags, pairs, calibration, None, summaries, None, parsed)
+    each = judge_segments(scored, flags, pairs, calibration)
+    assert once.filter(pl.col("flags").list.len() > 0).height
+    assert once.equals(each)
+
