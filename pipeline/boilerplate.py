@@ -52,6 +52,7 @@ class BlockInfo:
 CHROME = "page chrome (navigation, header, footer or form)"
 FRAME = "site frame: a line that recurs at the {where} of the site's pages"
 GAP = "site frame: a short line inside the run of frame lines at the {where} of the page"
+TRAIL = "site frame: the page's breadcrumb trail, after its title in the frame at the {where}"
 REPEATED = "repeated line: a short link-like line repeated {n} times in this page"
 
 
@@ -230,6 +231,8 @@ def _link_like(text: str) -> bool:
 _SECTION_NUMBER_RE = re.compile(r"\s*\d+(?:\.\d+)*\.?\s*")
 _SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
 _CRUMB_RE = re.compile(r"\s[›»→]\s")
+_TRAIL_RE = re.compile(r"\s[›»]\s")  # a breadcrumb trail's separator (not a menu path's "→")
+_TRAIL_STEP_WORDS = 8
 _QUOTED_RE = re.compile(r"«[^«»]*»|‹[^‹›]*›")  # French quotes: their » and › separate nothing
 
 
@@ -239,6 +242,12 @@ def _separators(text: str) -> list[re.Match]:
 
 def _crumb(text: str) -> bool:
     return bool(_CRUMB_RE.search(_QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)))
+
+
+def _trail(text: str) -> bool:
+    """A breadcrumb trail: short steps joined by "›" or "»" ("Debian Reference › Chapter 4. … › 4.5.2. …")."""
+    steps = _TRAIL_RE.split(text)
+    return len(steps) > 1 and all(_short(step, _TRAIL_STEP_WORDS) for step in steps)
 
 
 def _lead(text: str) -> str | None:
@@ -269,21 +278,28 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
     edge), any number of link-like ones ("see also" links, a breadcrumb). The run ends where more
     come first, or a long line or a title that is none of these. A title belongs to the run but
     vouches for no line around it (section headings recur in documents of a kind without being
-    any site's frame): a recurring heading reached after a sentence of the page ends the run."""
+    any site's frame): a recurring heading reached after a sentence of the page ends the run. The
+    page's own title, met inside the run, is passed over (never labelled) where a breadcrumb trail
+    follows it (``_trail``); any other line after it is the page's text and ends the run."""
     gap: list[BlockInfo] = []
-    sentences, limit, started = 0, _MAX_EDGE_GAP, False
+    sentences, limit, started, title = 0, _MAX_EDGE_GAP, False, False
     for b in seq:
         key = (b.doc_path, b.block_idx)
-        if key in labels or in_block(b) or (started and alone(b)):
+        if title and not (key in labels or _trail(b.text)):
+            return  # the page's own title, then its text
+        if key in labels or in_block(b) or (started and alone(b)) or title:
             if b.kind == "title" and sentences and key not in labels:
                 return  # a heading after a sentence of the page's own ("Written by …", then AUTHOR)
             if key not in labels:
-                labels[key] = FRAME.format(where=where)
-            started = True
+                labels[key] = (TRAIL if title else FRAME).format(where=where)
+            started, title = True, False
             if b.kind != "title":
                 for g in gap:
                     labels[(g.doc_path, g.block_idx)] = GAP.format(where=where)
                 gap, sentences, limit = [], 0, _MAX_GAP
+        elif started and b.kind == "title" and not gap:
+            title = True  # the page's title, inside its frame: passed over, never labelled, and the run
+            # goes on only where the next line is frame or the page's breadcrumb ("Home › Docs › <title>")
         elif short[key] and b.kind != "title" and not b.text.rstrip().endswith(":"):
             link = _link_like(b.text)
             if (not link and sentences >= limit) or len(gap) >= _MAX_LINKS:

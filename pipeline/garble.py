@@ -145,9 +145,7 @@ def order_tokens(text: str, lexicon: Lexicon | None = None, lang: str = "") -> l
     lang = lexicon.lang if lexicon is not None else lang
     text = _code_spans(text)
     if is_cjk(lang):
-        if lexicon is not None:
-            return lexicon.tokens(text)
-        return [c for c in text if not c.isspace()]
+        return [t for run in _runs(text, lang) for t in run]
     out = []
     for t in _TOKEN_RE.findall(text):
         if t[0].isdigit():
@@ -168,12 +166,39 @@ def _code_spans(text: str) -> str:
 
 
 def order_chunks(text: str, lexicon: Lexicon | None = None, lang: str = "") -> list[list[str]]:
-    """:func:`order_tokens` grouped by the whitespace-separated word they come from (Japanese: one
-    group per word), the unit a shuffled paragraph moves around."""
+    """:func:`order_tokens` grouped by the unit a shuffled paragraph moves around: the
+    whitespace-separated word they come from; in Japanese, a run of one script (kanji, hiragana,
+    katakana, a Latin word, a number), whose characters are its tokens: the run's own order holds in
+    any shuffle, and the pairs of characters where two runs meet ("み" then "を") tell whether they
+    belong together."""
     lang = lexicon.lang if lexicon is not None else lang
     if is_cjk(lang):
-        return [[t] for t in order_tokens(text, lexicon, lang)]
+        return _runs(_code_spans(text), lang)
     return [c for c in (order_tokens(w, lexicon, lang) for w in _code_spans(text).split()) if c]
+
+
+_KANA_KANJI = "\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+#: Runs of one script in Japanese: kanji, hiragana, katakana, a word of another script, a number.
+_RUN_RE = re.compile(rf"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+|[\u3041-\u309fー]+|[\u30a1-\u30ffー]+"
+                     rf"|(?:(?![{_KANA_KANJI}])[^\W\d_])+|\d+(?:[.,]\d+)*|\S")
+_KANA_KANJI_RE = re.compile(f"[{_KANA_KANJI}ー]")
+
+
+def _runs(text: str, lang: str) -> list[list[str]]:
+    """A text written without spaces as its units, each a list of tokens: Japanese by script runs
+    (characters; a word of another script is one folded token, a number ``0``), any other such
+    language by characters."""
+    if lang != "ja":
+        return [[c] for c in text if not c.isspace()]
+    out = []
+    for run in _RUN_RE.findall(text):
+        if run[0].isdigit():
+            out.append(["0"])
+        elif run[0].isalpha() and not _KANA_KANJI_RE.match(run):
+            out.append([fold(run)])
+        else:
+            out.append(list(run))
+    return out
 
 
 def _word_class(token: str) -> str:

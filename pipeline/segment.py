@@ -30,11 +30,20 @@ def split_sentences(text: str, lang: str) -> list[str]:
     return out or [text.strip()]
 
 
+#: Punctuation after which a sentence may end (full stops, question and exclamation marks, colons and
+#: semicolons, ellipses, in the scripts blingfire segments): a text without any before its last
+#: character is one sentence, and blingfire is not asked.
+_MAY_END = re.compile(r"[.!?;:…‼‽⁇⁈⁉。｡．！？；：։؟۔।॥።፧፨᙮᠃᠉]")
+
+
 def _pieces(text: str) -> list[str]:
     """blingfire's sentences of ``text``. Its plain splitter is the fast path (the offsets variant
     maps every byte back to a character in Python); its pieces are kept only when each one is
     found verbatim, in order, in ``text`` — otherwise the offsets tell where the sentences are."""
     if "\n" not in text:
+        body = text.rstrip()
+        if not _MAY_END.search(body, 0, len(body) - 1):
+            return [text.strip()]  # one sentence: most blocks (headings, menu items, short lines)
         pieces, pos = [p.strip() for p in text_to_sentences(text).split("\n")], 0
         for piece in pieces:
             found = text.find(piece, pos)

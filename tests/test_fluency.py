@@ -260,3 +260,34 @@ def test_wordnet_reader_on_the_real_database(scorer):
     # a language name's hypernym is a language: the source of the "<nationality> language" pads
     assert any(pos == "n" and "chinese" in lemmas and any(r.endswith("language") for r in related)
                for pos, lemmas, related in synsets)
+
+
+def test_a_sentence_that_is_its_originals_own_text_is_never_spun(scorer):
+    """Sentences of the Debian Reference that read as spun on their own ("accessible without password":
+    usual "parole"), left unchanged on a spun copy of the page, are the original's own words: not
+    flagged. The same sentences with no original to compare with, and the spun sentences, are."""
+    from pipeline.detectors.spin import FluencyDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, ScoringResources, Segment
+
+    own = ["The root shell of the system is now accessible without password.",
+           "For critical systems, you should backup all important data on the system after the recovery."]
+    spun = [s for s in et.spun_sentences() if s.spun][:6]
+
+    def natural(s):  # the sentence with its spun phrases put back
+        text = s.text
+        for phrase, usual in s.phrases:
+            text = text.replace(phrase, usual)
+        return text
+
+    det, settings = FluencyDetector(), FluencyDetector.Settings()
+    for paired in (True, False):
+        groups = [AlignedGroup(k, "1:1", (Segment(k, "paragraph", text, "en"),),
+                               (Segment(k, "paragraph", orig, "en"),) if paired else ())
+                  for k, (text, orig) in enumerate([(t, t) for t in own] + [(s.text, natural(s)) for s in spun])]
+        ctx = ArticleContext("en-a1", "en/x.html", "variant", "en", "en", "en" if paired else None,
+                             resources=ScoringResources(fluency=scorer))
+        evidence = [rows[0] for rows in det.score_article(groups, ctx)]
+        article = {"article": det.summarize(evidence, settings)}
+        flagged = [det.decide(ev, settings, article) is not None for ev in evidence]
+        assert flagged[:len(own)] == [not paired] * len(own)
+        assert sum(flagged[len(own):]) >= len(spun) - 1

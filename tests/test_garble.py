@@ -368,3 +368,35 @@ def test_a_foreign_paragraph_folded_into_a_neighbours_group_is_a_replacement(pag
     # measured: 62 of the 114 foreign paragraphs of 57 pages (8 when only 1:1 pairs were judged), 1 of 1,054
     # paragraphs of the page's own
     assert n >= 30 and hit / (2 * n) >= 0.45 and good_flagged / good <= 0.01, (n, hit, good, good_flagged)
+
+
+@pytest.mark.slow  # reads Debian's LibreOffice help (fetched once into the package cache)
+def test_japanese_word_order_is_judged_by_runs_of_one_script() -> None:
+    """Real Japanese paragraphs of LibreOffice's help (the dev split): the runs of one script (kanji,
+    hiragana, katakana) in their own order read as Japanese to a model of the other paragraphs; the
+    same runs shuffled do not."""
+    from pipeline.detectors.damage import WordOrderDetector
+    from tests.fixtures.debian import CorpusUnavailable as PackagesUnavailable
+    from tests.fixtures.eval_corpora import load_source, shuffle_words, split_of
+
+    try:
+        src = load_source("libreoffice-help")
+    except PackagesUnavailable as exc:
+        pytest.skip(f"LibreOffice's help unavailable: {exc}")
+    texts: list[str] = []
+    for key in src.page_keys():
+        page = src.page(key, "ja") if split_of("libreoffice-help", key) == "dev" else None
+        texts += [b.text for b in page.blocks if b.kind == "paragraph" and b.text.endswith("。")] if page else []
+        if len(texts) >= 3000:
+            break
+    assert order_chunks("マクロを実行します。", None, "ja") == [["マ", "ク", "ロ"], ["を"], ["実", "行"], ["し", "ま", "す"], ["。"]]
+    model = OrderModel(order_tokens(t, None, "ja") for t in texts)
+    rng = random.Random(7)
+    sample = [t for t in texts if len(order_chunks(t, None, "ja")) >= 8][:400]
+    real = [order_evidence(order_chunks(t, None, "ja"), model).strength for t in sample]
+    shuffled = [order_evidence(order_chunks(shuffle_words(t, "ja", rng), None, "ja"), model, exclude=False).strength
+                for t in sample]
+    limit = WordOrderDetector.Settings().max_strength
+    assert len(sample) >= 200
+    assert sum(s <= limit for s in real) <= 0.01 * len(sample)
+    assert sum(s <= limit for s in shuffled) >= 0.4 * len(sample), sorted(shuffled)[len(sample) // 2]

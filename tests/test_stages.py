@@ -428,3 +428,81 @@ def test_a_numbered_heading_that_repeats_an_aligned_one_adds_nothing() -> None:
     ev = det.score_article(groups, ArticleContext("fr-a1", "fr/ch09/x.html", "variant", "fr", "en", "en"))
     assert ev[0] is None and det.decide(ev[1][0], det.Settings(), {}) is None
     assert det.decide(ev[2][0], det.Settings(), {}) is not None
+
+
+def test_a_line_the_edition_says_twice_is_no_addition_and_a_breadcrumb_no_omission() -> None:
+    """Debian Reference's French edition repeats its pager's links at the head of the page (text) and
+    at its tail (chrome); the English breadcrumb "… › 4.5." ends in a section number, not a sentence."""
+    from pipeline.detectors.structure import AdditionDetector, OmissionDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    pager = "Suivre unstable avec quelques paquets d’experimental"
+    fr = [Segment(0, "paragraph", pager, "fr"),
+          Segment(1, "paragraph", "Si vous choisissez de suivre unstable, vous pouvez installer quelques paquets.", "fr"),
+          Segment(2, "paragraph", "Ce paragraphe n’a aucun équivalent dans la version anglaise du document.", "fr"),
+          Segment(3, "boilerplate", pager, "fr")]
+    en = [Segment(0, "paragraph", "Authentication and access controls › 4.5.", "en"),
+          Segment(1, "paragraph", "If you choose to track unstable, you may install a few packages.", "en"),
+          Segment(2, "paragraph", "When you track unstable, the packages of experimental may break your system.", "en")]
+    groups = [AlignedGroup(None, "omission", (), (en[0],)), AlignedGroup(0, "addition", (fr[0],)),
+              AlignedGroup(1, "1:1", (fr[1],), (en[1],), 0.6), AlignedGroup(2, "addition", (fr[2],)),
+              AlignedGroup(None, "omission", (), (en[2],)), AlignedGroup(3, "boilerplate", (fr[3],))]
+    ctx = ArticleContext("fr-a1", "fr/ch02/x.html", "variant", "fr", "en", "en")
+    add, omit = AdditionDetector(), OmissionDetector()
+    added, omitted = add.score_article(groups, ctx), omit.score_article(groups, ctx)
+    assert add.decide(added[1][0], add.Settings(), {}) is None  # the pager's link, said twice
+    assert add.decide(added[3][0], add.Settings(), {}) is not None  # a paragraph of its own
+    assert omit.decide(omitted[0][0], omit.Settings(), {}) is None  # the breadcrumb before the text
+    assert omit.decide(omitted[4][0], omit.Settings(), {}) is not None  # a sentence left out
+
+
+def test_the_breadcrumb_under_a_pages_title_is_frame_and_the_title_is_not() -> None:
+    """Debian Reference: site header, pager, the page's title, its breadcrumb, then its text."""
+    from pipeline.boilerplate import BlockInfo, label_boilerplate
+    from pipeline.config import BoilerplateConfig
+
+    head = ["Debian Reference", "1. GNU/Linux tutorials", "2. Debian package management",
+            "3. The system initialization", "Table of Contents", "Prev", "Home", "Next"]
+    pages = [("4.5.2. The modern centralized system management", "Chapter 4. Authentication and access controls",
+              "The modern centralized system management can be deployed using the centralized Lightweight "
+              "Directory Access Protocol (LDAP) server."),
+             ("1.6.4. Global substitution with regular expressions", "Chapter 1. GNU/Linux tutorials",
+              "The ed(1) command can replace all instances of FROM_REGEX with TO_TEXT in a file."),
+             ("2.7.12. The equivs package", "Chapter 2. Debian package management",
+              "If you are to compile a program from source to replace the Debian package, it is best to make it "
+              "into a real local debianized package."),
+             ("3.2.1. The systemd init", "Chapter 3. The system initialization",
+              "This section describes how the system is started by the systemd program with PID=1."),
+             ("1.2.3. Filesystem permissions", "Chapter 1. GNU/Linux tutorials",
+              "Filesystem permissions of Unix-like system are defined for three categories of affected users.")]
+    blocks = []
+    for k, (title, chapter, text) in enumerate(pages):
+        lines = [(t, "paragraph") for t in head] + [(title, "title"), (f"Debian Reference › {chapter} › {title}",
+                                                                         "paragraph"), (text, "paragraph")]
+        blocks += [BlockInfo(f"en/p{k}.html", i, kind, t, False, "en") for i, (t, kind) in enumerate(lines)]
+    labels = label_boilerplate(blocks, BoilerplateConfig())
+    n = len(head)
+    for k in range(len(pages)):
+        doc = f"en/p{k}.html"
+        assert (doc, n + 1) in labels, labels  # the breadcrumb
+        assert (doc, n) not in labels and (doc, n + 2) not in labels  # the title and the text
+
+
+def test_a_substitution_is_flagged_on_the_segment_that_holds_it() -> None:
+    """A spun copy of a LibreOffice help page: its unchanged heading aligned with the paragraph after it
+    (one 2:1 group). The paragraph carries the finding, not the heading."""
+    from pipeline.detectors.comparison import SubstitutionDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    heading = "Spacing Between Footnotes"
+    text = ("If you want to add a top and bottom border to the footnote or endnote texts, you can set the "
+            "spacing between the text and the border.")
+    spun = text.replace("texts,", "schoolbooks,").replace("top", "peak")
+    group = AlignedGroup(0, "2:1", (Segment(0, "title", heading, "en"), Segment(1, "paragraph", spun, "en")),
+                         (Segment(0, "paragraph", f"{heading} {text}", "en"),), 0.9)
+    det = SubstitutionDetector()
+    rows = det.score(group, ArticleContext("en-a1", "en/x.html", "variant", "en", "en", "en"))
+    assert rows[0] is None
+    found = det.decide(rows[1], det.Settings(), {})
+    assert found is not None and "“top” → “peak”" in found.reason
+    assert {spun[h.start:h.end] for h in found.highlights} >= {"peak"}

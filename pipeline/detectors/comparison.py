@@ -113,8 +113,11 @@ class SubstitutionDetector(Detector):
                     spans[k].append([start - offset, end - offset])
             offset += length + 1
         side = "backtranslation" if ctx.backtranslated and not ctx.same_language else "text"
-        rows[0] = {"subs": [[a, b, c] for a, b, c, _, _ in subs], "words": len(words(group.compare_text)),
-                   "highlights": spans, "side": side}
+        # the finding goes on the member that holds the first substitution, not on a heading the group
+        # took along unchanged
+        first = next((k for k, found in enumerate(spans) if found), 0)
+        rows[first] = {"subs": [[a, b, c] for a, b, c, _, _ in subs], "words": len(words(group.compare_text)),
+                       "highlights": spans[first], "side": side}
         return rows
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
@@ -123,9 +126,8 @@ class SubstitutionDetector(Detector):
             return None
         shown = "; ".join(f"“{a}” → “{b}” in “{c}”" for a, b, c in subs[:8])
         more = f"; and {len(subs) - 8} more" if len(subs) > 8 else ""
-        spans = ev["highlights"][0] if ev["highlights"] else []
         return Finding(f"{len(subs)} word substitutions break the original phrasing: {shown}{more}",
-                       tuple(Highlight(a, b, ev["side"]) for a, b in spans))
+                       tuple(Highlight(a, b, ev["side"]) for a, b in ev["highlights"]))
 
 
 def _number_spans(text: str, wanted: Counter[str]) -> list[tuple[int, int]]:

@@ -154,8 +154,8 @@ class WordOrderDetector(Detector):
         max_strength: float = setting(0.5, "order strength (gain per word pair × √words) at or below which the "
                                             "order is implausible", lo=-100.0, hi=100.0)
         min_tokens: int = setting(6, "words a paragraph needs", lo=3, hi=1000)
-        min_tokens_unspaced: int = setting(8, "… in a language written without spaces (Japanese: its tokens are "
-                                              "morphemes, shorter than words)", lo=3, hi=1000)
+        min_tokens_unspaced: int = setting(8, "… in a language written without spaces (Japanese: runs of one "
+                                              "script, shorter than words)", lo=3, hi=1000)
         min_lexical: float = setting(0.5, "share of its words that must be words of a language (not names in "
                                           "capitals, numbers or code): a list of names reads the same in any "
                                           "order", lo=0.0, hi=1.0)

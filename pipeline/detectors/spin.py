@@ -32,7 +32,7 @@ class FluencyDetector(Detector):
     severity = "major"
     summary = ("an English sentence holds a phrase that real English almost never uses where a thesaurus neighbour of "
                "one of its words gives the usual phrase (“keep of execution” for “stay of execution”): "
-               "synonym-spun text, with or without its original")
+               "synonym-spun text, with or without its original (never text that is its original's own)")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -66,12 +66,16 @@ class FluencyDetector(Detector):
             return [None] * len(groups)
         wanted = [(gi, k, seg.text) for gi, g in enumerate(groups) for k, seg in enumerate(g.variant)
                   if seg.block not in ("boilerplate", "code") and seg.lang in (None, "en")]
+        # a group that is its original's own text is no spin, however rare its phrases: it still counts
+        # for its article's share of spun sentences, but is never flagged itself
+        copies = {gi for gi, g in enumerate(groups) if g.original_text is not None
+                  and g.text.split() == g.original_text.split()}
         scored = scorer.score([t for _, _, t in wanted])
         out: list[list[Evidence | None] | None] = [None] * len(groups)
         for (gi, k, text), ev in zip(wanted, scored, strict=True):
             if out[gi] is None:
                 out[gi] = [None] * groups[gi].n_rows
-            out[gi][k] = {"score": ev.score, "words": ev.n_words,  # type: ignore[index]
+            out[gi][k] = {"score": ev.score, "words": ev.n_words, "copy": gi in copies,  # type: ignore[index]
                           "key": hashlib.blake2b(text.encode(), digest_size=6).hexdigest(),
                           "phrases": [[p.start, p.end, p.phrase, p.usual, p.log10_ratio, p.replaced, p.replacement]
                                       for p in ev.phrases[:_MAX_PHRASES]]}
@@ -95,7 +99,7 @@ class FluencyDetector(Detector):
         article = calibration.get("article") or {}
         level = s.relaxed if article.get("fails") else s.sentence
         sentence = without_terms(_evidence(ev), {tuple(t) for t in article.get("terms", ())})
-        if sentence.n_words < s.min_words and sentence.score < s.sentence:
+        if ev.get("copy") or (sentence.n_words < s.min_words and sentence.score < s.sentence):
             return None
         reason = decide(sentence, level)
         if reason is None:

@@ -31,8 +31,10 @@ class OmissionDetector(Detector):
         aligned = [k for k, g in enumerate(groups) if g.kind not in ("omission", "boilerplate")]
         first, last = (aligned[0], aligned[-1]) if aligned else (len(groups), -1)
         # original texts that have a counterpart, numbers aside: "9.5.11. System security and integrity
-        # check" repeats the heading "System security and integrity check" that the variant translates
-        answered = {_unnumbered(s.text) for g in groups if g.variant and g.kind != "boilerplate" for s in g.original}
+        # check" repeats the heading "System security and integrity check" that the variant translates;
+        # and lines the original says twice (a pager's links at its head and tail)
+        answered = _repeated([s for g in groups for s in g.original],
+                             [s for g in groups if g.variant and g.kind != "boilerplate" for s in g.original])
         out: list[Sequence[Evidence | None] | None] = []
         for k, group in enumerate(groups):
             text = group.original_body_text
@@ -41,7 +43,7 @@ class OmissionDetector(Detector):
                 continue
             out.append([{"words": len(content_words(text, ctx.glossary)), "seg": group.original[0].seg_id,
                          "text": shorten(text), "edge": k < first or k > last,
-                         "link_like": not text.rstrip().endswith((".", ":", ";", "?", "!", ",")),
+                         "link_like": not _SENTENCE_END.search(text),
                          "repeat": _unnumbered(text) in answered}])
         return out
 
@@ -70,8 +72,10 @@ class AdditionDetector(Detector):
         if not ctx.paired:
             return [None] * len(groups)
         # the variant's aligned texts, numbers aside: a numbered heading that repeats one of them
-        # ("9.5.11. Vérification …" after "Vérification …") adds nothing
-        answered = {_unnumbered(s.text) for g in groups if g.original and g.kind != "boilerplate" for s in g.variant}
+        # ("9.5.11. Vérification …" after "Vérification …") adds nothing, nor does a line the variant
+        # says twice (its pager's links at the head and, as chrome, at the tail)
+        answered = _repeated([s for g in groups for s in g.variant],
+                             [s for g in groups if g.original and g.kind != "boilerplate" for s in g.variant])
         return [None if g.kind != "addition" else
                 [None if seg.is_boilerplate else {"words": len(content_words(seg.text, ctx.glossary)),
                                                   "repeat": _unnumbered(seg.text) in answered}
@@ -181,6 +185,22 @@ class TermDetector(Detector):
         if not parts:
             return None
         return Finding("; ".join(parts), tuple(Highlight(a, b) for _, _, a, b, _ in altered))
+
+
+#: a line that ends a sentence: final punctuation, not the dot of a section number ("… › 4.5.")
+_SENTENCE_END = re.compile(r"(?<!\d\.\d)(?<!\d\.\d\d)[.:;?!,]\s*$")
+
+
+def _repeated(segments: Sequence, aligned: Sequence) -> set[str]:
+    """Texts (numbers aside) of ``aligned`` segments, and of every text ``segments`` holds twice."""
+    seen: set[str] = set()
+    out = {_unnumbered(s.text) for s in aligned}
+    for s in segments:
+        key = _unnumbered(s.text)
+        if key in seen:
+            out.add(key)
+        seen.add(key)
+    return out
 
 
 def _unnumbered(text: str) -> str:
