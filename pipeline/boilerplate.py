@@ -285,8 +285,8 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
     sentences, limit, started, title = 0, _MAX_EDGE_GAP, False, False
     for b in seq:
         key = (b.doc_path, b.block_idx)
-        if title and not (key in labels or _trail(b.text)):
-            return  # the page's own title, then its text
+        if title and not _trail(b.text):
+            return  # the page's own title, then its text (whatever labels the lines of that text carry)
         if key in labels or in_block(b) or (started and alone(b)) or title:
             if b.kind == "title" and sentences and key not in labels:
                 return  # a heading after a sentence of the page's own ("Written by …", then AUTHOR)
@@ -299,7 +299,7 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
                 gap, sentences, limit = [], 0, _MAX_GAP
         elif started and b.kind == "title" and not gap:
             title = True  # the page's title, inside its frame: passed over, never labelled, and the run
-            # goes on only where the next line is frame or the page's breadcrumb ("Home › Docs › <title>")
+            # goes on only where the next line is the page's breadcrumb trail ("Home › Docs › <title>")
         elif short[key] and b.kind != "title" and not b.text.rstrip().endswith(":"):
             link = _link_like(b.text)
             if (not link and sentences >= limit) or len(gap) >= _MAX_LINKS:

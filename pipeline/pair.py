@@ -59,6 +59,12 @@ def path_language(path: str, is_language: Callable[[str], bool]) -> str | None:
     return None
 
 
+def _below_top(path: str) -> str | None:
+    """The path below its first folder (``text/x.html`` of ``mirror/text/x.html``); None at the top."""
+    top, sep, rest = path.partition("/")
+    return rest if sep else None
+
+
 def path_twins(variants: list[str], originals: list[str], is_language: Callable[[str], bool]) -> dict[str, str]:
     """The original document each variant document mirrors by path (only where exactly one does)."""
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -266,15 +272,24 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
                                           f"no original article shares enough names, numbers or terms{best}")
             continue
         best_score, best = ranked[0]
+        how = f"shares names, numbers and terms with {originals[best].article_id} (score {best_score:.2f})"
         if len(ranked) > 1 and best_score - ranked[1][0] < cfg.min_margin and \
                 originals[ranked[1][1]].doc_path != originals[best].doc_path:
-            pairs[a.article_id] = Pairing(None, None, round(best_score, 4), "none",
-                                          f"ambiguous: {originals[best].article_id} ({best_score:.2f}) and "
-                                          f"{originals[ranked[1][1]].article_id} ({ranked[1][0]:.2f})")
-            continue
+            # near-twin originals (two help pages that differ in a line): the one whose path the variant
+            # mirrors below its first folder ("mirror/text/x.html" and "en/text/x.html") is the one
+            close = {originals[i].doc_path: (sc, i) for sc, i in ranked if best_score - sc < cfg.min_margin}
+            mirrored = [d for d in close if cfg.by_path and _below_top(a.doc_path) is not None
+                        and _below_top(d) == _below_top(a.doc_path)]
+            if len(mirrored) != 1:
+                pairs[a.article_id] = Pairing(None, None, round(best_score, 4), "none",
+                                              f"ambiguous: {originals[best].article_id} ({best_score:.2f}) and "
+                                              f"{originals[ranked[1][1]].article_id} ({ranked[1][0]:.2f})")
+                continue
+            best_score, best = close[mirrored[0]]
+            how = (f"of near-twin originals, mirrors the path of {mirrored[0]}; shares names, numbers and terms "
+                   f"with {originals[best].article_id} (score {best_score:.2f})")
         o = originals[best]
-        pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(best_score, 4), "automatic",
-                                      f"shares names, numbers and terms with {o.article_id} (score {best_score:.2f})")
+        pairs[a.article_id] = Pairing(o.article_id, o.doc_path, round(best_score, 4), "automatic", how)
     return role, pairs
 
 

@@ -78,9 +78,15 @@ _UNSPACED_DIGIT = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff0
 def numbers(text: str) -> list[str]:
     """Normalized numbers that occur in ``text``, in order (with repeats); a date counts as its three
     numbers."""
+    return list(_numbers(text))
+
+
+@lru_cache(maxsize=65_536)
+def _numbers(text: str) -> tuple[str, ...]:
+    """:func:`numbers`, remembered: the detectors and the aligner read the numbers of the same texts."""
     text = _UNSPACED_DIGIT.sub(" ", URL_RE.sub(" ", text))
     text = DATE_RE.sub(lambda m: f" {int(m.group(1))} {int(m.group(3))} {int(m.group(4))} ", text)
-    return [normalize_number(m.group(0)) for m in NUMBER_RE.finditer(text)]
+    return tuple(normalize_number(m.group(0)) for m in NUMBER_RE.finditer(text))
 
 
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_][\w'’\-]*|[.!?:]")
@@ -119,6 +125,7 @@ CODE_RE = re.compile(r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\S*)?|/[\w./-]{2,}|[\w.
                      r"|(?<![\w%])%[-#0 +']?\d*(?:\.\d+)?[A-Za-z](?!\w)")  # … and printf directives: %s, %-10d
 
 
+@lru_cache(maxsize=65_536)
 def prose(text: str) -> str:
     """``text`` without URLs, e-mail addresses, command options and paths."""
     return CODE_RE.sub(" ", URL_RE.sub(" ", text))
@@ -205,6 +212,12 @@ def skeleton(text: str) -> str:
 def content_words(text: str, glossary: tuple[str, ...] = ()) -> list[str]:
     """Words that tell a language: outside quotes, URLs and code, not names, placeholders
     (``FILE``) or glossary terms."""
+    return list(_content_words(text, tuple(glossary)))
+
+
+@lru_cache(maxsize=65_536)
+def _content_words(text: str, glossary: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`content_words`, remembered: several detectors count the content words of each segment."""
     stripped = prose(strip_quotes(text))
     skip = {fold(n) for n in names(stripped)} | {fold(t) for t in glossary}
-    return [w for w in words(stripped) if fold(w) not in skip and not (len(w) > 1 and w.isupper())]
+    return tuple(w for w in words(stripped) if fold(w) not in skip and not (len(w) > 1 and w.isupper()))

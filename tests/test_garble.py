@@ -400,3 +400,30 @@ def test_japanese_word_order_is_judged_by_runs_of_one_script() -> None:
     assert len(sample) >= 200
     assert sum(s <= limit for s in real) <= 0.01 * len(sample)
     assert sum(s <= limit for s in shuffled) >= 0.4 * len(sample), sorted(shuffled)[len(sample) // 2]
+
+
+def test_of_near_twin_originals_the_one_whose_path_a_rewrite_mirrors_is_its_original(pages: list[ParallelPage]
+                                                                                      ) -> None:
+    """dir(1) and vdir(1) are ls(1) but for a line, sha224sum(1) is sha256sum(1) but for its numbers: a
+    rewrite of one of them (a few words substituted) fits its twin nearly as well. Under a path that
+    mirrors the original's below the top folder it is paired; elsewhere it is left unpaired as ambiguous."""
+    from pipeline.config import PairConfig
+    from pipeline.pair import ArticleText, pair_articles
+
+    by_name = {p.name: p for p in pages}
+    names = ["man:ls.1", "man:dir.1", "man:vdir.1", "man:sha224sum.1", "man:sha256sum.1", "man:cat.1", "man:tac.1"]
+    subs = {"list": "enumerate", "information": "data", "about": "regarding", "sort": "order", "entries": "records",
+            "print": "output", "file": "record", "files": "records", "directory": "folder"}
+
+    def article(doc: str, texts: list[str]) -> ArticleText:
+        return ArticleText(f"{doc}#1", doc, 0, "en", None, texts[0], "\n".join(texts[1:]), tuple(texts[1:]))
+
+    for name in ("man:dir.1", "man:vdir.1", "man:sha224sum.1"):
+        spun = [" ".join(subs.get(w, w) for w in t.split()) for t in by_name[name].en]
+        for path, paired in ((f"mirror/{name}.txt", True), (f"copies/x-{name}.txt", False)):
+            arts = [article(f"en/{n}.txt", by_name[n].en) for n in names] + [article(path, spun)]
+            roles, pairs = pair_articles(arts, {}, PairConfig(), "en", {})
+            got = pairs[f"{path}#1"]
+            assert roles[f"{path}#1"] == "variant"
+            assert got.original_path == (f"en/{name}.txt" if paired else None), got.reason
+            assert ("mirrors the path" if paired else "ambiguous") in got.reason

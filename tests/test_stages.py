@@ -506,3 +506,44 @@ def test_a_substitution_is_flagged_on_the_segment_that_holds_it() -> None:
     found = det.decide(rows[1], det.Settings(), {})
     assert found is not None and "“top” → “peak”" in found.reason
     assert {spun[h.start:h.end] for h in found.highlights} >= {"peak"}
+
+
+def test_the_text_after_a_pages_title_is_never_frame_whatever_its_headings() -> None:
+    """Pages that republish GNU man pages under a site frame: "NAME" and "SYNOPSIS" recur on every
+    page (they are labelled as repeated lines), but the text under the page's title is the page's."""
+    from pipeline.boilerplate import BlockInfo, label_boilerplate
+    from pipeline.config import BoilerplateConfig
+
+    manuals = [("Hostid - print the numeric identifier for the current host", "hostid - print the numeric "
+                "identifier for the current host", "hostid [OPTION]"),
+               ("Printenv - print all or part of environment", "printenv - print all or part of environment",
+                "printenv [OPTION]... [VARIABLE]..."),
+               ("Nohup - run a command immune to hangups", "nohup - run a command immune to hangups, with output "
+                "to a non-tty", "nohup COMMAND [ARG]..."),
+               ("Dirname - strip last component from file name", "dirname - strip last component from file name",
+                "dirname [OPTION] NAME..."),
+               ("Whoami - print effective user name", "whoami - print effective user name", "whoami [OPTION]..."),
+               ("Sleep - delay for a specified amount of time", "sleep - delay for a specified amount of time",
+                "sleep NUMBER[SUFFIX]..."),
+               ("Tty - print the file name of the terminal", "tty - print the file name of the terminal connected "
+                "to standard input", "tty [OPTION]..."),
+               ("Yes - output a string repeatedly until killed", "yes - output a string repeatedly until killed",
+                "yes [STRING]..."),
+               ("Nproc - print the number of processing units", "nproc - print the number of processing units "
+                "available", "nproc [OPTION]..."),
+               ("Logname - print user's login name", "logname - print user's login name", "logname [OPTION]"),
+               ("Pwd - print name of current/working directory", "pwd - print name of current/working directory",
+                "pwd [OPTION]..."),
+               ("Uname - print system information", "uname - print system information", "uname [OPTION]...")]
+    blocks = []
+    for k in range(0, len(manuals), 3):  # three articles a page: "NAME" repeats in each
+        lines = [("Connect with us", "paragraph")]
+        for title, name, synopsis in manuals[k:k + 3]:
+            lines += [(title, "title"), ("NAME", "title"), (name, "paragraph"), ("SYNOPSIS", "title"),
+                      (synopsis, "paragraph"), ("Continue Reading", "paragraph")]
+        lines.append(("Sign up for our newsletter", "paragraph"))
+        blocks += [BlockInfo(f"en/{k}.txt", i, kind, t, False, "en") for i, (t, kind) in enumerate(lines)]
+    labels = label_boilerplate(blocks, BoilerplateConfig())
+    for b in blocks:
+        if b.kind == "paragraph" and b.text not in ("Connect with us", "Continue Reading", "Sign up for our newsletter"):
+            assert (b.doc_path, b.block_idx) not in labels, (b.text, labels[(b.doc_path, b.block_idx)])
