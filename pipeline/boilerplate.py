@@ -297,7 +297,7 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
                 for g in gap:
                     labels[(g.doc_path, g.block_idx)] = GAP.format(where=where)
                 gap, sentences, limit = [], 0, _MAX_GAP
-        elif started and b.kind == "title" and not gap:
+        elif started and b.kind == "title" and not sentences:
             title = True  # the page's title, inside its frame: passed over, never labelled, and the run
             # goes on only where the next line is the page's breadcrumb trail ("Home › Docs › <title>")
         elif short[key] and b.kind != "title" and not b.text.rstrip().endswith(":"):

@@ -475,17 +475,26 @@ def test_the_breadcrumb_under_a_pages_title_is_frame_and_the_title_is_not() -> N
               "This section describes how the system is started by the systemd program with PID=1."),
              ("1.2.3. Filesystem permissions", "Chapter 1. GNU/Linux tutorials",
               "Filesystem permissions of Unix-like system are defined for three categories of affected users.")]
-    blocks = []
-    for k, (title, chapter, text) in enumerate(pages):
-        lines = [(t, "paragraph") for t in head] + [(title, "title"), (f"Debian Reference › {chapter} › {title}",
-                                                                         "paragraph"), (text, "paragraph")]
-        blocks += [BlockInfo(f"en/p{k}.html", i, kind, t, False, "en") for i, (t, kind) in enumerate(lines)]
-    labels = label_boilerplate(blocks, BoilerplateConfig())
-    n = len(head)
-    for k in range(len(pages)):
-        doc = f"en/p{k}.html"
-        assert (doc, n + 1) in labels, labels  # the breadcrumb
-        assert (doc, n) not in labels and (doc, n + 2) not in labels  # the title and the text
+    neighbours = ["4.5.1. Configuration files accessed by PAM and NSS", "4.5.3. Why GNU su does not support the wheel group",
+                  "1.6.3. Replacement expressions", "1.6.5. Extracting data from text file table",
+                  "2.7.11. Emergency downgrading", "2.7.13. Porting a package to the stable system",
+                  "3.1.2. Stage 2: the boot loader", "3.2.2. The systemd login",
+                  "1.2.2. Filesystem internals", "1.2.4. Control of permissions for newly created files: umask"]
+    for pager in (False, True):  # … the German edition: the pager's links to the pages around, then the title
+        blocks, n = [], len(head) + 4 * pager
+        for k, (title, chapter, text) in enumerate(pages):
+            # "4.6.3." and "Extra security measures for the Internet": the number and the name of each, apart
+            around = [(part, "paragraph") for t in neighbours[2 * k: 2 * k + 2] for part in t.split(" ", 1)] \
+                if pager else []
+            lines = [(t, "paragraph") for t in head] + around + [
+                (title, "title"), (f"Debian Reference › {chapter} › {title}", "paragraph"), (text, "paragraph")]
+            blocks += [BlockInfo(f"en/p{k}.html", i, kind, t, False, "en") for i, (t, kind) in enumerate(lines)]
+        labels = label_boilerplate(blocks, BoilerplateConfig())
+        for k in range(len(pages)):
+            doc = f"en/p{k}.html"
+            assert labels.get((doc, n + 1), "").endswith("breadcrumb trail, after its title in the frame at the head")
+            assert (doc, n) not in labels and (doc, n + 2) not in labels  # the title and the text
+            assert all((doc, i) in labels for i in range(n))  # the pager's links too
 
 
 def test_a_substitution_is_flagged_on_the_segment_that_holds_it() -> None:
