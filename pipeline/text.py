@@ -131,6 +131,7 @@ def prose(text: str) -> str:
     return CODE_RE.sub(" ", URL_RE.sub(" ", text))
 
 
+@lru_cache(maxsize=65_536)
 def mask_code(text: str) -> str:
     """``text`` with URLs, e-mail addresses, command options and paths blanked out by as many spaces:
     what ``prose`` removes, with every other character where it was."""
@@ -142,6 +143,7 @@ def mask_code(text: str) -> str:
 _SINGLE_QUOTED_RE = re.compile(r"(?<!\w)'[^'\n]{1,80}'(?!\w)|‘[^’\n]{1,80}’")
 
 
+@lru_cache(maxsize=65_536)
 def mask_quotes(text: str) -> str:
     """``text`` with quoted passages (double and single quotes) blanked out by as many spaces."""
     for pattern in (QUOTE_SPAN_RE, _SINGLE_QUOTED_RE):

@@ -140,6 +140,12 @@ def copied_run(variant: str, original: str) -> tuple[list[str], int, int]:
     found = list(WORD_RE.finditer(mask_quotes(mask_code(variant))))
     v = [fold(m.group(0)) for m in found]
     o = folded_words(mask_quotes(prose(original)))
+    common = set(v).intersection(o)  # a translation shares a name or two with its original, no more
+    if not common:
+        return [], 0, 0
+    if len(common) == 1 and not any(a == b for a, b in zip(v, v[1:]) if a in common):
+        k = v.index(next(iter(common)))  # the one word it shares: a run of one, where it first occurs
+        return [found[k].group(0)], *found[k].span()
     m = difflib.SequenceMatcher(a=v, b=o, autojunk=False).find_longest_match(0, len(v), 0, len(o))
     if m.size == 0:
         return [], 0, 0

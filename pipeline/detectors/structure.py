@@ -119,24 +119,30 @@ def _glossary_index(glossary: tuple[str, ...]) -> tuple[re.Pattern, dict[str, li
 _EDGE = ".,;:!?“”\"'’()[]"
 
 
-def capitalized_windows(text: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=65_536)
+def capitalized_windows(text: str) -> tuple[tuple[str, int, int], ...]:
     """Sequences of 1-3 words starting with a capital letter (candidate altered brand names), with
     their character offsets."""
-    tokens = list(re.finditer(r"\S+", text))
+    tokens = [m.span() for m in _NONSPACE_RE.finditer(text)]
     out = []
-    for i, first in enumerate(tokens):
-        lead = first.group(0)[:1]
+    for i, (a, _) in enumerate(tokens):
+        lead = text[a]
         if not lead.isupper() and lead not in "“\"'(":
             continue
         for n in (1, 2, 3):
             if i + n > len(tokens):
                 break
-            raw = text[first.start():tokens[i + n - 1].end()]
-            window = re.sub(r"['’]s$", "", raw.strip(_EDGE))
+            raw = text[a:tokens[i + n - 1][1]]
+            window = raw.strip(_EDGE)
+            if window.endswith(("'s", "’s")):
+                window = window[:-2]
             if window and window[0].isupper():
-                start = first.start() + raw.index(window[0])
+                start = a + raw.index(window[0])
                 out.append((window, start, start + len(window)))
-    return out
+    return tuple(out)
+
+
+_NONSPACE_RE = re.compile(r"\S+")
 
 
 class TermDetector(Detector):
