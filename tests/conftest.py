@@ -40,7 +40,10 @@ def write_config(path: Path, sections: dict[str, dict[str, object]] | None = Non
     return path
 
 
+# Subprocesses read it from the environment; this process imported luigi above, before it was set, so
+# the path is added here too (luigi reads LUIGI_CONFIG_PATH once, on import).
 os.environ["LUIGI_CONFIG_PATH"] = str(write_config(_SESSION_DIR / "session.cfg"))
+luigi.configuration.add_config_path(os.environ["LUIGI_CONFIG_PATH"])
 os.environ.setdefault("TQA_TEST_CACHE", str(TEST_CACHE / "debian"))
 
 

@@ -24,17 +24,19 @@ from pipeline.fluency import (
     page_fails,
     read_wordnet_synsets,
 )
+from tests.conftest import TEST_CACHE
 from tests.fixtures import english_text as et
 
 THRESHOLDS = FluencyThresholds()
+CFG = FluencyConfig(cache_dir=str(TEST_CACHE / "resources"))  # what `make test` fetched, never ~/.cache/tqa
 
 
 @pytest.fixture(scope="module")
 def scorer() -> FluencyScorer:
-    why = fluency_availability("en")
+    why = fluency_availability("en", CFG)
     if why is not None:
         pytest.skip(f"fluency resources missing: {why}")
-    return FluencyScorer()
+    return FluencyScorer(cfg=CFG)
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +217,7 @@ def test_clean_help_pages(scorer):
 
 def test_batch_and_single_scores_agree(scorer, spun):
     sentences, evidence = spun
-    fresh = FluencyScorer()
+    fresh = FluencyScorer(cfg=CFG)
     for s, e in zip(sentences[:12], evidence[:12], strict=True):
         assert fresh.score([s.text]) == [e]
     assert len(scorer.score([])) == 0
@@ -252,7 +254,7 @@ def test_bad_thresholds_are_configuration_errors():
 def test_wordnet_reader_on_the_real_database(scorer):
     from pipeline.fluency import find_wordnet
 
-    synsets = read_wordnet_synsets(find_wordnet(FluencyConfig()), "@")
+    synsets = read_wordnet_synsets(find_wordnet(CFG), "@")
     assert len(synsets) > 110_000
     assert any(pos == "n" and "lobby" in lemmas and "foyer" in lemmas for pos, lemmas, _ in synsets)
     # a hypernym: the spinner's "holding conferences" for "holding meetings"
