@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .config import BoilerplateConfig
-from .text import UNSPACED_RE, fold, words
+from .text import UNSPACED_RE, fold, link_like, words
 
 TEASER_RE = re.compile(r"^(\S+(?:[ \u00a0]\S+){0,2})[ \u00a0]{2,}\S")
 _LONG_LINE_WORDS = 6
@@ -172,7 +172,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
             labels[key] = CHROME
         elif m and teaser_prefixes[fold(m.group(1))] >= cfg.teaser_min_repeats:
             labels[key] = f"link-like teaser: lines led by '{m.group(1)}' recur across the corpus"
-        elif short[key] and n >= cfg.within_doc_min_repeats and _link_like(b.text) and \
+        elif short[key] and n >= cfg.within_doc_min_repeats and link_like(b.text) and \
                 len(line_families[keys[key]]) >= cfg.frame_min_docs:
             labels[key] = REPEATED.format(n=n)
 
@@ -222,13 +222,6 @@ def _short(text: str, max_words: int) -> bool:
     return bool(UNSPACED_RE.search(text)) and len(text) <= 3 * max_words
 
 
-def _link_like(text: str) -> bool:
-    """A line that reads like a link or a button: no sentence punctuation at its end (a bare section
-    number, "2.7.15.", is a link's)."""
-    return not text.rstrip().endswith((".", ":", ";", "?", "!", ",")) or bool(_SECTION_NUMBER_RE.fullmatch(text))
-
-
-_SECTION_NUMBER_RE = re.compile(r"\s*\d+(?:\.\d+)*\.?\s*")
 _SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
 _CRUMB_RE = re.compile(r"\s[›»→]\s")
 _TRAIL_RE = re.compile(r"\s[›»]\s")  # a breadcrumb trail's separator (not a menu path's "→")
@@ -259,9 +252,9 @@ def _lead(text: str) -> str | None:
     found = _separators(text)
     m = found[0] if found else None
     links = len(found)
-    labelled = m is not None and m.start() > 0 and m.group(0).startswith(":") and _link_like(text) \
+    labelled = m is not None and m.start() > 0 and m.group(0).startswith(":") and link_like(text) \
         and len(words(text[:m.start()])) <= 3
-    if (n > 12 and links < 2 and not labelled) or n > 40 or (not _link_like(text) and not m):
+    if (n > 12 and links < 2 and not labelled) or n > 40 or (not link_like(text) and not m):
         return None  # a sentence; but a breadcrumb or a menu (two separators and more) may run long
     if m and m.start() > 0:
         head = text[:m.start()]
@@ -301,7 +294,7 @@ def _label_run(seq: list[BlockInfo], where: str, in_block, alone, short: dict,  
             title = True  # the page's title, inside its frame: passed over, never labelled, and the run
             # goes on only where the next line is the page's breadcrumb trail ("Home › Docs › <title>")
         elif short[key] and b.kind != "title" and not b.text.rstrip().endswith(":"):
-            link = _link_like(b.text)
+            link = link_like(b.text)
             if (not link and sentences >= limit) or len(gap) >= _MAX_LINKS:
                 return
             sentences += not link

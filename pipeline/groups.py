@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from .score import GroupStats, Scores
+from .text import fold
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,13 @@ class AlignedGroup:
     @cached_property
     def original_text(self) -> str | None:
         return " ".join(s.text for s in self.original) or None
+
+    @cached_property
+    def copies_original(self) -> bool:
+        """The variant side is its original's own text (case, accents and spacing aside): no translation,
+        no spin, and nothing replaced."""
+        original = self.original_text
+        return original is not None and fold(" ".join(self.text.split())) == fold(" ".join(original.split()))
 
     @cached_property
     def original_body_text(self) -> str | None:

@@ -299,7 +299,10 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
     articles whose word sequences match for at least ``same_lang_min_similarity`` of their length
     (difflib's ratio: a third of the words substituted still leaves about two thirds). Of two such
     articles, one in a document whose path names another language ("ja/…" beside "en/…") is that
-    language's edition left untranslated, however alike the texts (identical ones too)."""
+    language's edition left untranslated, however alike the texts (identical ones too). Of two rewrites,
+    the original is the one whose path the corpus's translations share (language code aside: "sv/x.html"
+    for "en/x.html", not for "rewrites/x.html"), else the one whose own words are the commoner in the
+    corpus."""
     src = [a for a in candidates if role[a.article_id] == "original"]
     if len(src) < 2:
         return
@@ -307,8 +310,10 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
         from .langid import known_language
 
         named = {a.article_id: path_language(a.doc_path, known_language) for a in src}
+        editions = Counter(path_key(a.doc_path, known_language) for a in articles if a.lang != source_lang)
+        shared_path = {a.article_id: editions[path_key(a.doc_path, known_language)] for a in src}
     else:
-        named = {}
+        named, shared_path = {}, {}
 
     def edition(a_id: str) -> bool:
         return named.get(a_id) not in (None, source_lang)
@@ -350,9 +355,13 @@ def _find_same_language_variants(candidates: list[ArticleText], articles: list[A
             if matcher.real_quick_ratio() < cfg.same_lang_min_similarity or \
                     matcher.ratio() < cfg.same_lang_min_similarity or not _rewrite_like(matcher):
                 continue
-            rarity_a = _mean_log_freq(set(sa) - set(sb), freq)
-            rarity_b = _mean_log_freq(set(sb) - set(sa), freq)
-            variant = a.article_id if rarity_a < rarity_b else other_id
+            editions_a, editions_b = shared_path.get(a.article_id, 0), shared_path.get(other_id, 0)
+            if min(editions_a, editions_b) == 0 < max(editions_a, editions_b):
+                variant = a.article_id if editions_a == 0 else other_id
+            else:
+                rarity_a = _mean_log_freq(set(sa) - set(sb), freq)
+                rarity_b = _mean_log_freq(set(sb) - set(sa), freq)
+                variant = a.article_id if rarity_a < rarity_b else other_id
             role[variant] = "variant"
             break
 

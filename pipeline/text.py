@@ -17,8 +17,9 @@ CLOSING_QUOTES = "”\"»"
 
 # Scripts written without spaces between words: a run of them counts as one word per two characters
 # (about the length of a Japanese or Chinese word), so word counts and overlaps mean the same in any script.
-UNSPACED_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff"
-                         "\u1000-\u109f\u1780-\u17ff\uff66-\uff9f]+")
+UNSPACED_CHAR = ("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff"
+                 "\u1000-\u109f\u1780-\u17ff\uff66-\uff9f]")
+UNSPACED_RE = re.compile(UNSPACED_CHAR + "+")
 
 
 def _chunked(found: list[str]) -> list[str]:
@@ -154,6 +155,17 @@ def mask_quotes(text: str) -> str:
 def strip_quotes(text: str) -> str:
     """``text`` without quoted passages (“…”, "…", «…»)."""
     return QUOTE_SPAN_RE.sub(" ", text)
+
+
+_SENTENCE_END_RE = re.compile(r"[.:;?!,]\s*$")
+#: a section number closing a line alone or after a breadcrumb's separator ("2.7.15.", "… › 4.5."): its dot
+#: ends no sentence
+_SECTION_NUMBER_END_RE = re.compile(r"(?:^\s*|[›»>|/]\s*)\d+(?:\.\d+)*\.?\s*$")
+
+
+def link_like(text: str) -> bool:
+    """A line that reads like a link or a button, not a sentence: no sentence punctuation at its end."""
+    return not _SENTENCE_END_RE.search(text) or bool(_SECTION_NUMBER_END_RE.search(text))
 
 
 def quoted_share(text: str) -> float:

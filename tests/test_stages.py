@@ -390,6 +390,71 @@ def test_the_originals_own_text_is_untranslated_whatever_spans_the_identifier_se
     assert flags == ["untranslated"] and reasons[0].startswith("identical to the original segment"), reasons
 
 
+def test_a_japanese_line_with_english_glosses_is_translated() -> None:
+    """Debian Reference's Japanese edition glosses its terms in English ("必須 (essential)"); lingua reads
+    such lines as English, and by letters alone they are mostly Latin. Their Japanese words say the
+    translator was there: they are not untranslated. The English line itself, in the Japanese edition, is."""
+    from pipeline.config import LangIdConfig
+    from pipeline.detectors.language import UntranslatedDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+    from pipeline.judge import decide_row
+    from pipeline.langid import identify
+
+    pairs = [("必須 (essential): yes > no", "Essential: yes > no"),
+             ("優先度 (priority): 必須 (required) > 重要 (important) > 標準 (standard) > 任意 (optional) > 特別 "
+              "(extra)", "Priority: required > important > standard > optional > extra"),
+             ("PAM (プラグ可能な認証モジュール: Pluggable Authentication Modules)", "PAM (Pluggable Authentication Modules)")]
+    ctx = ArticleContext("ja-a1", "ja/ch02/x.html", "variant", "ja", "en", "en")
+
+    def flags(text: str, original: str) -> list[str]:
+        got = identify([text], ("en", "ja"), LangIdConfig())[0]
+        seg = Segment(0, "list_item", text, got.lang, got.confidence)
+        group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "list_item", original, "en"),), 0.5)
+        return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
+                          {}, "ja-en")[0]
+
+    assert identify([pairs[0][0]], ("en", "ja"), LangIdConfig())[0].lang == "en"  # what lingua says of it
+    for text, original in pairs:
+        assert flags(text, original) == [], text
+    assert flags("Essential: yes > no, and the priority is required > important > standard",
+                 "Essential: yes > no, and the priority is required > important > standard") == ["untranslated"]
+
+
+def test_a_line_aligned_with_its_originals_chrome_is_not_compared_as_text() -> None:
+    """Debian Reference's Japanese footer translates the copyright line the English one labels chrome: its
+    numbers are no content of the page (they were taken for numbers the original lacks)."""
+    from pipeline.detectors.comparison import NumberDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    ctx = ArticleContext("ja-a1", "ja/ch02/x.html", "variant", "ja", "en", "en")
+    variant = (Segment(7, "paragraph", "製作著作 © 2013-2021 Osamu Aoki (青木 修)", "ja"),)
+    det = NumberDetector()
+    chrome = AlignedGroup(3, "1:1", variant, (Segment(9, "boilerplate", "Copyright © 2013-2021 Osamu Aoki", "en"),), 0.4)
+    assert det.score_article([chrome], ctx) == [None]
+    changed = AlignedGroup(3, "1:1", variant, (Segment(9, "paragraph", "Copyright © 2013-2020 Osamu Aoki", "en"),), 0.4)
+    assert det.score_article([changed], ctx)[0][0]["extra"] == ["2021"]
+
+
+def test_a_heading_is_not_cut_mid_sentence() -> None:
+    """A numbered heading aligned with a breadcrumb ("… › 2.5.9."): neither ends a sentence, so the
+    variant's open end is no sign of a cut; a sentence that stops short is."""
+    from pipeline.detectors.damage import TruncationDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+
+    ctx = ArticleContext("de-a1", "de/ch02/x.html", "variant", "de", "en", "en")
+    det = TruncationDetector()
+
+    def finding(variant: list[str], original: str):  # noqa: ANN202
+        group = AlignedGroup(0, "1:1", tuple(Segment(i, "paragraph", t, "de") for i, t in enumerate(variant)),
+                             (Segment(0, "paragraph", original, "en"),), 0.3)
+        return det.decide(det.score(group, ctx)[0], det.Settings(), {})
+
+    assert finding(["2.5.8.", "Debian-Paketdateinamen"], "Debian package management internals › 2.5.9.") is None
+    cut = finding(["Debian-Binärpakete haben Dateinamen, die"],
+                  "Debian binary package files are named after the following structure, as described in Table 2.16.")
+    assert cut is not None and "ends mid-sentence" in cut.reason
+
+
 def test_a_numbered_heading_that_repeats_a_translated_one_is_no_omission() -> None:
     """Debian Reference repeats a section's heading with its number ("9.5.11. System security and
     integrity check"); the French edition translates it once."""

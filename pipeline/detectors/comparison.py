@@ -16,8 +16,9 @@ from .base import Detector, Evidence, Finding, Highlight, first_row
 
 
 def _body(group: AlignedGroup, ctx: ArticleContext) -> bool:
-    """A variant group with body text on both sides."""
-    return (ctx.paired and bool(group.variant) and group.original_text is not None
+    """A variant group with body text on both sides (a line aligned with its original's chrome, a translated
+    copyright line, is chrome too)."""
+    return (ctx.paired and bool(group.variant) and group.original_body_text is not None
             and not all(s.is_boilerplate for s in group.variant))
 
 

@@ -4,9 +4,12 @@ else. Each is relative to what the corpus's own aligned pairs look like."""
 
 from __future__ import annotations
 
+import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..groups import AlignedGroup, ArticleContext
 from ..settings import Settings, setting
@@ -53,7 +56,10 @@ class TruncationDetector(Detector):
 
             unsaid = untranslated_tail(prepare_variant(group.text, ctx.lexicon),
                                        prepare_english(group.original_text or ""))
+        from ..text import link_like
+
         return [{"open": ev.ends_open, "dangling": ev.dangling, "v": len(group.text.rstrip()),
+                 "sentence": not link_like(group.original_text or ""),
                  "o": len((group.original_text or "").rstrip()), "tail": ev.tail, "end": len(group.variant[0].text),
                  "last": len(group.variant) == 1,
                  "unsaid": None if unsaid is None else round(unsaid, 4)}] + [None] * (group.n_rows - 1)
@@ -70,7 +76,8 @@ class TruncationDetector(Detector):
         from ..garble import LengthModel
 
         ratio = max(1, ev["v"]) / max(1, ev["o"])
-        open_end = ev["open"] or ev["dangling"] is not None
+        # an open end cuts a sentence short only where the original ends one (not a heading or breadcrumb)
+        open_end = (ev["open"] or ev["dangling"] is not None) and ev["sentence"]
         if calibration.get("n", 0) >= s.min_pairs:
             model = LengthModel(calibration["median"], calibration["spread"], calibration["n"],
                                 calibration.get("ref", 0.0))
@@ -106,20 +113,29 @@ class ReplacementDetector(Detector):
                            lo=-50.0, hi=0.0)
         min_pairs: int = setting(3, "other aligned pairs the article needs to compare with", lo=1, hi=1000)
         min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
+        max_on_topic: float = setting(0.5, "a paragraph of which at least this share of words recur elsewhere on "
+                                           "its page is about the page's subject, not another page's: not a "
+                                           "replacement …", lo=0.0, hi=1.0)
+        on_topic_z: float = setting(-4.0, "… unless its similarity lies this many spreads below the article's "
+                                          "other pairs", lo=-50.0, hi=0.0)
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
         if ctx.lexicon is None:
             return [None] * len(groups)
-        from ..text import fold, words
+        from ..text import words
 
         # every aligned pair is judged (a foreign paragraph is often folded into a 2:1 or 1:2 group
         # with a neighbour), against the article's 1:1 pairs
         scores = {id(g): g.similarity for g in groups if _translated_pair(g, ctx) and g.similarity is not None}
         baseline = {id(g): g.similarity for g in groups if id(g) in scores and g.kind == "1:1"}
+        # the page's words, and how many of its groups say each: a paragraph from another page is about
+        # another subject
+        page = [_topic_units(" ".join(s.text for s in g.variant if not s.is_boilerplate)) for g in groups]
+        said = Counter(u for units in page for u in units)
         out: list[Sequence[Evidence | None] | None] = []
-        for g in groups:
-            if id(g) not in scores or fold(g.text) == fold(g.original_text or ""):  # a copy replaces nothing
+        for g, units in zip(groups, page, strict=True):
+            if id(g) not in scores or g.copies_original:  # a copy replaces nothing
                 out.append(None)
                 continue
             others = [v for k, v in baseline.items() if k != id(g)]
@@ -127,19 +143,39 @@ class ReplacementDetector(Detector):
             spread = max(0.05, 1.4826 * statistics.median(abs(x - med) for x in others)) if others else 0.05
             out.append([{"score": scores[id(g)], "median": round(med, 4), "spread": round(spread, 4),
                          "n": len(others), "better": list(g.alternative) if g.alternative else None,
-                         "words": min(len(words(g.text)), len(words(g.original_text or "")))}] * g.n_rows)
+                         "words": min(len(words(g.text)), len(words(g.original_text or ""))),
+                         "on_topic": round(sum(said[u] > 1 for u in units) / len(units), 4) if units else 0.0,
+                         }] * g.n_rows)
         return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["n"] < s.min_pairs or ev["words"] < s.min_words or ev["score"] > s.max_score:
             return None
-        if (ev["score"] - ev["median"]) / ev["spread"] > s.z:
+        z = (ev["score"] - ev["median"]) / ev["spread"]
+        on_topic = ev["on_topic"]
+        if z > s.z or (on_topic >= s.max_on_topic and z > s.on_topic_z):
             return None
         better = ev["better"]
         extra = f"; original segment {better[0]} matches it better ({better[1]:.2f})" \
             if better and better[1] > ev["score"] else ""
         return Finding(f"does not translate its original: cross-language similarity {ev['score']:.2f} where the "
-                       f"article's other pairs score {ev['median']:.2f} (±{ev['spread']:.2f}){extra}")
+                       f"article's other pairs score {ev['median']:.2f} (±{ev['spread']:.2f}){extra}; "
+                       f"{on_topic:.0%} of its words occur elsewhere on the page")
+
+
+#: the words that say what a paragraph is about: of four letters or more, compared by their first five
+#: (inflections aside); in a script without spaces, its character pairs
+_TOPIC_WORD_RE = re.compile(r"[^\W\d_]{4,}")
+
+
+@lru_cache(maxsize=65_536)
+def _topic_units(text: str) -> frozenset[str]:
+    from ..text import UNSPACED_RE, fold
+
+    units = {fold(w)[:5] for w in _TOPIC_WORD_RE.findall(UNSPACED_RE.sub(" ", text))}
+    for run in UNSPACED_RE.findall(text):
+        units.update(run[i:i + 2] for i in range(len(run) - 1))
+    return frozenset(units)
 
 
 class WordOrderDetector(Detector):

@@ -4,13 +4,14 @@ original copied into a translation."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..groups import AlignedGroup, ArticleContext, Segment
 from ..settings import Settings, setting
-from ..text import WORD_RE, content_words, fold, folded_words, mask_code, mask_quotes, prose
+from ..text import UNSPACED_CHAR, WORD_RE, content_words, fold, folded_words, mask_code, mask_quotes, prose
 from .base import Detector, Evidence, Finding, Highlight, shorten
 
 
@@ -59,7 +60,7 @@ class UntranslatedDetector(Detector):
             plain = mask_quotes(mask_code(seg.text))
             ev = {"lang": seg.lang, "conf": seg.confidence, "expected": ctx.lang, "source": ctx.source_lang,
                   "words": len(content_words(seg.text, ctx.glossary)), "spans": _span_words(seg, ctx.glossary),
-                  "identical": bool(original) and len(group.variant) == 1 and fold(original) == fold(seg.text),
+                  "identical": len(group.variant) == 1 and group.copies_original,
                   "paired": ctx.paired, "end": len(seg.text), "source_script": _latin_share(plain),
                   "expected_function_words": _function_share(plain, ctx.lang, ctx.source_lang),
                   "copied": _copied_share(plain, original) if original else None}
@@ -197,13 +198,29 @@ _LATIN_SCRIPT = frozenset("en fr de es it pt nl sv da nb nn fi pl cs sk sl hr ro
                           "sq af sw tl".split())
 
 
+#: an English gloss in parentheses right after a word of a script without spaces: “必須 (essential)”
+_GLOSS_RE = re.compile(rf"(?<={UNSPACED_CHAR})\s*[(（][A-Za-z][^()（）]*[)）]")
+#: a character of a script without spaces says about as much as two Latin letters (Japanese runs at half
+#: the length of its English original)
+_UNSPACED_WEIGHT = 2
+_UNSPACED_CHAR_RE = re.compile(UNSPACED_CHAR)
+
+
 def _latin_share(text: str) -> float:
+    """Share of the letters of ``text`` in the Latin script, a letter of a script without spaces counting
+    twice, and glosses of such words left out."""
     if text.isascii():
         return 1.0  # every letter, if any, is a Latin one
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 1.0
-    return round(sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f") / len(letters), 3)
+    text = _GLOSS_RE.sub(" ", text)
+    latin = other = 0
+    for c in text:
+        if not c.isalpha():
+            continue
+        if c.isascii() or "\u00c0" <= c <= "\u024f":
+            latin += 1
+        else:
+            other += _UNSPACED_WEIGHT if _UNSPACED_CHAR_RE.match(c) else 1
+    return round(latin / (latin + other), 3) if latin + other else 1.0
 
 
 def _function_share(text: str, expected: str, source: str) -> float:

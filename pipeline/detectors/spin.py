@@ -68,8 +68,7 @@ class FluencyDetector(Detector):
                   if seg.block not in ("boilerplate", "code") and seg.lang in (None, "en")]
         # a group that is its original's own text is no spin, however rare its phrases: it still counts
         # for its article's share of spun sentences, but is never flagged itself
-        copies = {gi for gi, g in enumerate(groups) if g.original_text is not None
-                  and g.text.split() == g.original_text.split()}
+        copies = {gi for gi, g in enumerate(groups) if g.copies_original}
         scored = scorer.score([t for _, _, t in wanted])
         out: list[list[Evidence | None] | None] = [None] * len(groups)
         for (gi, k, text), ev in zip(wanted, scored, strict=True):

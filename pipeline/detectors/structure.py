@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..groups import AlignedGroup, ArticleContext
 from ..settings import Settings, setting
-from ..text import content_words, fold, skeleton
+from ..text import content_words, fold, link_like, skeleton
 from .base import Detector, Evidence, Finding, Highlight, shorten
 
 
@@ -43,7 +43,7 @@ class OmissionDetector(Detector):
                 continue
             out.append([{"words": len(content_words(text, ctx.glossary)), "seg": group.original[0].seg_id,
                          "text": shorten(text), "edge": k < first or k > last,
-                         "link_like": not _SENTENCE_END.search(text),
+                         "link_like": link_like(text),
                          "repeat": _unnumbered(text) in answered}])
         return out
 
@@ -191,10 +191,6 @@ class TermDetector(Detector):
         if not parts:
             return None
         return Finding("; ".join(parts), tuple(Highlight(a, b) for _, _, a, b, _ in altered))
-
-
-#: a line that ends a sentence: final punctuation, not the dot of a section number ("… › 4.5.")
-_SENTENCE_END = re.compile(r"(?<!\d\.\d)(?<!\d\.\d\d)[.:;?!,]\s*$")
 
 
 def _repeated(segments: Sequence, aligned: Sequence) -> set[str]:
