@@ -157,7 +157,7 @@ def strip_quotes(text: str) -> str:
     return QUOTE_SPAN_RE.sub(" ", text)
 
 
-_SENTENCE_END_RE = re.compile(r"[.:;?!,]\s*$")
+_SENTENCE_END_RE = re.compile(r"[.:;?!,。．！？：；，]\s*$")  # Japanese and Chinese marks too
 #: a section number closing a line alone or after a breadcrumb's separator ("2.7.15.", "… › 4.5."): its dot
 #: ends no sentence
 _SECTION_NUMBER_END_RE = re.compile(r"(?:^\s*|[›»>|/]\s*)\d+(?:\.\d+)*\.?\s*$")

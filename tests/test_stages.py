@@ -562,6 +562,37 @@ def test_the_breadcrumb_under_a_pages_title_is_frame_and_the_title_is_not() -> N
             assert all((doc, i) in labels for i in range(n))  # the pager's links too
 
 
+def test_japanese_steps_before_a_pages_footer_are_its_text() -> None:
+    """LibreOffice's Japanese help: many pages end their steps with the same one ("ファイル → 名前を付けて保存
+    を選択します。", Choose File – Save As), right before the footer. The steps after it on one page are
+    sentences (their "。" ends them, as "." does), not links, so the footer's frame run stops at them."""
+    from pipeline.boilerplate import BlockInfo, label_boilerplate
+    from pipeline.config import BoilerplateConfig
+
+    head = ["LibreOffice 7.4 ヘルプ", "文書ドキュメント(Writer)", "表計算ドキュメント(Calc)", "全てのモジュール内を検索", "目次"]
+    foot = ["関連項目", "フィードバックを送る", "Get Involved", "Donate to LibreOffice", "法的な情報"]
+    common = "ファイル → 名前を付けて保存 を選択します。"
+    pages = [("dBASE ファイルのインポートとエクスポート", ["インポートする *.dbf ファイルを探します。", common,
+              "ファイルの形式 ボックスで、「dBASE ファイル」を選択します。", "ファイル名 ボックスに、dBASE ファイルの名前を入力します。",
+              "保存 をクリックします。", "現在のシートのデータのみがエクスポートされます。"]),
+             ("白黒で印刷する", ["ファイル → 印刷を選択します。ダイアログの 全般 タブページが開きます。", "内容 で、白黒印刷 をオンにし、OK をクリックします。",
+              common]),
+             ("番号付け", ["名前ボックスに「引用句」と入力します。", "タイプフィールドリストの「連番」をクリックします。", common]),
+             ("入力規則", ["データ → 入力規則を選択します。", "有効なエントリのリストを入力するには、「リスト」を選択します。", common]),
+             ("データ系列", ["データ範囲を選択します。", "データ系列を管理するには、リストで項目を選択します。", common]),
+             ("図形の移動", ["描画オブジェクトを移動するには、まず、移動したいオブジェクトを選択します。", "それから矢印キーを押します。", common])]
+    blocks = []
+    for k, (title, steps) in enumerate(pages):
+        lines = [(t, "paragraph", True) for t in head] + [(title, "title", False)] + \
+            [(t, "list_item", False) for t in steps] + [(t, "paragraph", True) for t in foot]
+        blocks += [BlockInfo(f"ja/p{k}.html", i, kind, t, chrome, "ja") for i, (t, kind, chrome) in enumerate(lines)]
+    labels = label_boilerplate(blocks, BoilerplateConfig())
+    first = [i for b in blocks if b.doc_path == "ja/p0.html" for i in [b.block_idx]]
+    steps = [i for i in first if not blocks[i].chrome and blocks[i].kind == "list_item"]
+    assert not [blocks[i].text for i in steps if ("ja/p0.html", i) in labels]
+    assert all(("ja/p0.html", i) in labels for i in first if blocks[i].chrome)
+
+
 def test_a_substitution_is_flagged_on_the_segment_that_holds_it() -> None:
     """A spun copy of a LibreOffice help page: its unchanged heading aligned with the paragraph after it
     (one 2:1 group). The paragraph carries the finding, not the heading."""
