@@ -1,8 +1,9 @@
 """Model-free evidence that a translated paragraph was damaged: cut short, words shuffled, or
 replaced by a fluent paragraph that translates something else.
 
-Evidence first, thresholds separate: each ``*_evidence`` function returns numbers and the spans
-that explain them; :func:`decide` applies :class:`GarbleThresholds` and returns readable reasons.
+Evidence only: each ``*_evidence`` function returns numbers and the spans that explain them. The
+detectors of ``pipeline.detectors.damage`` turn them into evidence rows and decide on them, with
+their settings and the corpus's calibration.
 
 - **Truncation** (:func:`truncation_evidence`): the paragraph stops where its original does not
   (no terminal punctuation, a dangling function word), and its length against the original's is
@@ -12,9 +13,8 @@ that explain them; :func:`decide` applies :class:`GarbleThresholds` and returns 
   language built from real text — the corpus's own paragraphs, each scored leave-one-out — and the
   *order gain*: how much more likely the paragraph's bigrams are than those of its own words in
   random order. Real text gains; a shuffled paragraph gains nothing, whatever its vocabulary.
-- **Replacement** (:func:`replacement_evidence`): the cross-lingual similarity of the pair
-  (``pipeline.xling``) far below the article's other aligned pairs, or another paragraph of the
-  original matching better; anchors (numbers, names) that contradict the original.
+- **Replacement** is judged on the cross-lingual similarity of ``pipeline.xling`` against the
+  article's other aligned pairs (``ReplacementDetector``).
 """
 
 from __future__ import annotations
@@ -359,127 +359,3 @@ def paragraph_order_evidence(text: str, model: OrderModel, lexicon: Lexicon | No
             cache.clear()
         ev = cache[key] = order_evidence(order_chunks(text, lexicon, lang), model)
     return ev
-
-
-# ---------------------------------------------------------------------------
-# Replacement
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReplacementEvidence:
-    """``score``: the pair's cross-lingual similarity; ``article_median``/``article_spread``: those of
-    the article's other aligned pairs (median and 1.4826 · MAD); ``z``: how far below; ``better``:
-    (index, score) of another original paragraph that matches the variant better, if any;
-    ``anchors_missing``: anchors of either side absent from the other."""
-
-    score: float
-    article_median: float
-    article_spread: float
-    z: float
-    better: tuple[int, float] | None
-    anchors_missing: tuple[str, ...]
-
-
-def replacement_evidence(score: float, others: Sequence[float], row: Sequence[float] | None = None,
-                         own: int | None = None, anchors_missing: Sequence[str] = (),
-                         min_spread: float = 0.05) -> ReplacementEvidence:
-    """Evidence that a variant paragraph does not translate its original: ``score`` against
-    ``others`` (the similarities of the article's other aligned pairs) and, when the variant's row
-    of similarities against every original paragraph and ``own`` (its original's index) are given,
-    the best other original paragraph."""
-    if others:
-        med = statistics.median(others)
-        spread = max(min_spread, 1.4826 * statistics.median(abs(x - med) for x in others))
-    else:
-        med, spread = score, min_spread
-    better = None
-    if row is not None and own is not None:
-        alts = [(j, s) for j, s in enumerate(row) if j != own]
-        if alts:
-            j, s = max(alts, key=lambda x: x[1])
-            if s > score:
-                better = (j, round(float(s), 4))
-    return ReplacementEvidence(score, med, spread, (score - med) / spread, better, tuple(anchors_missing))
-
-
-# ---------------------------------------------------------------------------
-# Deciding
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GarbleThresholds:
-    """Thresholds of :func:`decide` (calibrated on the development half of the parallel text; see
-    ``benchmarks/eval_garble.py``).
-
-    truncation: flagged when the variant ends open and is shorter than ``trunc_z_open`` spreads below
-    the corpus median, or at any ending when below ``trunc_z``; word order: when the order strength is
-    below ``order_max_strength`` over at least ``order_min_tokens`` words; replacement: when the
-    similarity lies ``replace_z`` spreads below the article's other pairs and under
-    ``replace_max_score``."""
-
-    trunc_z_open: float = -1.0
-    trunc_z: float = -4.0
-    order_max_strength: float = 0.5
-    order_min_tokens: int = 6
-    replace_z: float = -1.0
-    replace_max_score: float = 0.2
-
-
-#: Thresholds chosen on the development half of Debian's parallel text (LibreOffice help, Debian
-#: Reference, man pages) by ``benchmarks/eval_garble.py``: the best recall of each kind with at most
-#: 0.6% of good paragraphs flagged by each evidence. A corpus should re-calibrate on its own pairs.
-DEV_THRESHOLDS: dict[str, GarbleThresholds] = {
-    "sv": GarbleThresholds(-1.25, -5.0, 0.3, 6, 0.0, 0.2),
-    "de": GarbleThresholds(-0.5, -2.0, 1.0, 8, 0.0, 0.2),
-    "fr": GarbleThresholds(-0.25, -2.0, 2.0, 4, 0.0, 0.35),
-    "ja": GarbleThresholds(-1.5, -3.0, 4.8, 8, 0.0, 0.2),
-}
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def truncation_reason(ev: TruncationEvidence, th: GarbleThresholds, pair_name: str = "") -> str | None:
-    """A reason when ``ev`` passes the truncation thresholds, else None."""
-    open_end = ev.ends_open or ev.dangling is not None
-    if not ((open_end and ev.z <= th.trunc_z_open) or ev.z <= th.trunc_z):
-        return None
-    lo, hi = ev.expected
-    where = f"{pair_name} pairs of this corpus" if pair_name else "aligned pairs of this corpus"
-    head = f"ends mid-sentence: “… {ev.tail}”; " if open_end else ""
-    return f"{head}{_pct(ev.ratio)} of the original's length where {where} run {_pct(lo)}–{_pct(hi)}"
-
-
-def order_reason(ev: OrderEvidence, th: GarbleThresholds) -> str | None:
-    """A reason when ``ev`` passes the word-order thresholds, else None."""
-    if ev.tokens < th.order_min_tokens or ev.strength > th.order_max_strength:
-        return None
-    pairs = ", ".join(f"“{w}”" for w in ev.worst)
-    return (f"word order implausible: its word pairs are no likelier than the same words shuffled "
-            f"(gain {ev.gain:.2f} per pair; least likely: {pairs})")
-
-
-def replacement_reason(ev: ReplacementEvidence, th: GarbleThresholds) -> str | None:
-    """A reason when ``ev`` passes the replacement thresholds, else None."""
-    if not (ev.z <= th.replace_z and ev.score <= th.replace_max_score):
-        return None
-    extra = f"; original paragraph {ev.better[0] + 1} matches it better ({ev.better[1]:.2f})" if ev.better else ""
-    return (f"does not translate its original: cross-language similarity {ev.score:.2f} where the "
-            f"article's other pairs score {ev.article_median:.2f} (±{ev.article_spread:.2f}){extra}")
-
-
-def decide(truncation: TruncationEvidence | None, order: OrderEvidence | None,
-           replacement: ReplacementEvidence | None, th: GarbleThresholds = GarbleThresholds(),
-           pair_name: str = "") -> list[str]:
-    """The reasons (possibly none) the evidence gives for flagging a paragraph ``garbled``."""
-    out = []
-    if truncation is not None and (r := truncation_reason(truncation, th, pair_name)):
-        out.append(r)
-    if order is not None and (r := order_reason(order, th)):
-        out.append(r)
-    if replacement is not None and (r := replacement_reason(replacement, th)):
-        out.append(r)
-    return out

@@ -45,8 +45,9 @@ FREEDICT_CODES = {"sv": "swe", "de": "deu", "fr": "fra", "ja": "jpn", "it": "ita
                   "es": "spa", "nl": "nld", "da": "dan", "fi": "fin", "pl": "pol", "cs": "ces",
                   "ru": "rus", "nb": "nob", "no": "nob", "tr": "tur", "hu": "hun"}
 
-#: Where installed dictd dictionaries are looked for, then where fetched ``.deb`` files are.
-DEFAULT_DICT_DIRS = (Path("/usr/share/dictd"), Path.home() / ".cache" / "tqa" / "debian")
+#: Where installed dictd dictionaries are looked for, then where ``tqa resources fetch`` puts ``.deb``
+#: files with the default ``[lexicons] dir`` (``ResourcesConfig.dict_dirs``).
+DEFAULT_DICT_DIRS = (Path("/usr/share/dictd"), Path.home() / ".cache" / "tqa" / "resources" / "debian")
 
 ENGLISH_STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "either", "else", "etc", "even", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "much", "must", "my", "neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "out", "over", "own", "per", "same", "shall", "she", "should", "since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "e", "g", "ie", "eg", "s", "t", "sth", "sb", "someone", "something", "somebody", "oneself", "one's", "esp", "usu", "fig", "pl", "sg"])
 

