@@ -611,8 +611,8 @@ def score(labels: dict, rep: Report) -> dict[str, Counter]:
                 g[f"kind_any_{kind}"] += bool(flags & set(FLAGS))
                 g[f"tp_{want}" if hit else f"fn_{want}"] += 1
                 continue
-            if b.get("status") != "clean":
-                continue
+            if b.get("status") != "clean" or _PLACEHOLDER.search(b["text"]):
+                continue  # LibreOffice's placeholder for a missing text is no translation to judge
             if b.get("original_index") is not None:
                 clean_orig.add(b["original_index"])
             g["clean"] += 1

@@ -52,12 +52,14 @@ class Segment:
 @dataclass(frozen=True)
 class ScoringResources:
     """What scoring reads besides the corpus: bilingual lexicons by language (``pipeline.lexicon``),
-    the English fluency scorer (``pipeline.fluency``) and word-order models by language
-    (``pipeline.garble.OrderModel``); any may be missing."""
+    the English fluency scorer (``pipeline.fluency``), word-order models by language
+    (``pipeline.garble.OrderModel``) and a sentence embedder (``pipeline.embed``); any may be missing."""
 
     lexicons: Mapping[str, Any] = field(default_factory=dict)
     fluency: Any = None
     order_models: Mapping[str, Any] = field(default_factory=dict)
+    embedder: Any = None  # pipeline.embed.Embedder
+    embeddings_below: float = 0.2  # the pairs the embedder is asked about: similarity at or below this
 
 
 @dataclass(frozen=True)

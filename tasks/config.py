@@ -17,6 +17,7 @@ import luigi
 
 from pipeline import config as pc
 from pipeline.detectors import DETECTORS, FlagsConfig
+from pipeline.embed import problem as embed_problem
 from pipeline.errors import ConfigurationError
 from pipeline.judge import check_gate
 from pipeline.resources import with_fluency_model
@@ -132,6 +133,8 @@ def all_configs() -> dict[str, object]:
     check_waivers_file(configs["gate"].waivers)  # type: ignore[attr-defined]
     pc.check_source_in(configs["langid"].languages, configs["tqa"].source_lang)  # type: ignore[attr-defined]
     configs["lexicons"] = with_fluency_model(configs["lexicons"], configs["models"])  # type: ignore[arg-type]
+    if why := embed_problem(configs["lexicons"].embeddings):  # type: ignore[attr-defined]
+        raise ConfigurationError(f"[lexicons] embeddings = {configs['lexicons'].embeddings}: {why}")  # type: ignore[attr-defined]
     return configs
 
 

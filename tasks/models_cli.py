@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline import embed
 from pipeline.errors import ModelUnavailable
 from pipeline.models import ENABLE_COMMAND, argos_package, comet_model, install_from_network, install_from_path
 from pipeline.models import inventory as model_inventory
@@ -64,6 +65,7 @@ def models(args: argparse.Namespace) -> int:
             except ModelUnavailable as exc:
                 print(f"  {name}: none ({exc})")
         print(f"  fluency: {_fluency_backend(configs)}")
+        print(f"  embeddings: {embed.describe(configs['lexicons'].embeddings)}")
         return 0
     if args.models_command == "check":
         return 0 if check_models(configs, _corpus_langs(args.corpus)) else 1
@@ -176,6 +178,10 @@ def check_models(configs: dict, extra_langs: set[str]) -> bool:
         except ModelUnavailable as exc:
             ok = False
             print(f"MISSING  fluency: {exc}")
+    embeddings = configs["lexicons"].embeddings
+    if embeddings != "off":  # an embedder that cannot load is a configuration error, found before this
+        vec = embed.load(embeddings).vectors([NEUTRAL_PROBE])
+        print(f"ok       embeddings: {embeddings} ({vec.shape[1]} dimensions)")
     if not ok:
         print(f"fix: run `{ENABLE_COMMAND}` (with a network), or `tqa models install --from PATH` for local files")
     return ok

