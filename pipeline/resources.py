@@ -229,7 +229,7 @@ def fluency_problem(cfg: ResourcesConfig) -> str | None:
 
 
 def resource_stages(languages: tuple[str, ...], source_lang: str, cfg: ResourcesConfig) -> dict[str, str]:
-    """The status of the two resource-backed checks, for the run's stages."""
+    """The status of the resource-backed checks (dictionaries, fluency, embeddings), for the run's stages."""
     problem = fluency_problem(cfg)
     from .embed import stage_status
 
