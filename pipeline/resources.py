@@ -233,9 +233,10 @@ def resource_stages(languages: tuple[str, ...], source_lang: str, cfg: Resources
     problem = fluency_problem(cfg)
     from .embed import stage_status
 
+    embeddings = stage_status(cfg.embeddings)
     return {"lexicon": lexicon_status([lg for lg in languages if lg != source_lang], cfg),
             "fluency": "ran" if problem is None else f"skipped: {problem}",
-            "embeddings": stage_status(cfg.embeddings)}
+            **({"embeddings": embeddings} if embeddings else {})}
 
 
 @lru_cache(maxsize=4)

