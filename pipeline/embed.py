@@ -77,8 +77,10 @@ def load(name: str) -> Embedder | None:
 
 def signature(name: str) -> str:
     """The backend and its version, for the scoring's digests."""
-    if name == "off" or problem(name):
-        return name if name == "off" else f"{name}:missing"
+    if name == "off":
+        return name
+    if problem(name):
+        return f"{name}:missing"
     from importlib.metadata import version
 
     return f"{name}:{version(name)}"

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import embed
 from .errors import ConfigurationError, InputError, ModelUnavailable
 from .settings import Settings, setting
 
@@ -231,9 +232,7 @@ def fluency_problem(cfg: ResourcesConfig) -> str | None:
 def resource_stages(languages: tuple[str, ...], source_lang: str, cfg: ResourcesConfig) -> dict[str, str]:
     """The status of the resource-backed checks (dictionaries, fluency, embeddings), for the run's stages."""
     problem = fluency_problem(cfg)
-    from .embed import stage_status
-
-    embeddings = stage_status(cfg.embeddings)
+    embeddings = embed.stage_status(cfg.embeddings)
     return {"lexicon": lexicon_status([lg for lg in languages if lg != source_lang], cfg),
             "fluency": "ran" if problem is None else f"skipped: {problem}",
             **({"embeddings": embeddings} if embeddings else {})}
@@ -314,8 +313,6 @@ def signature(languages: tuple[str, ...], cfg: ResourcesConfig) -> str:
     """Every resource a run's scoring uses, for the digests."""
     parts = [f"{lg}:{lexicon_signature(lg, cfg)}" for lg in languages]
     parts.append(f"fluency:{fluency_signature(cfg)}")
-    from . import embed
-
     parts.append(f"embeddings:{embed.signature(cfg.embeddings)}")
     return hashlib.blake2b("|".join(parts).encode(), digest_size=10).hexdigest()
 
@@ -326,7 +323,6 @@ def scoring_resources(cfg: ResourcesConfig, languages: tuple[str, ...], source_l
     (with what the corpus taught, when ``learned`` names that stage's output: its word-order models
     too), the fluency scorer, the sentence embedder ([lexicons] embeddings, when it can run); loaded
     once per process."""
-    from . import embed
     from .groups import ScoringResources
 
     embedder = None if embed.problem(cfg.embeddings) else embed.load(cfg.embeddings)
