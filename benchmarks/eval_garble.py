@@ -46,7 +46,7 @@ from pipeline.detectors.damage import (
 from pipeline.garble import OrderModel, order_chunks, order_evidence, order_tokens
 from pipeline.lexicon import Lexicon, is_cjk
 from pipeline.text import words
-from pipeline.xling import prepare_english, prepare_variant, similarity_matrix
+from pipeline.xling import order_agreement, prepare_english, prepare_variant, similarity_matrix
 
 SEED = 11
 KINDS = ("shuffle", "truncate", "replace")
@@ -136,7 +136,8 @@ def evidence(pages: list[ParallelPage], items: list[Item], lex: Lexicon, backgro
             out.append({
                 "kind": it.kind,
                 "truncate": truncation_facts(it.text, en, lex.lang, lex),
-                "shuffle": order_facts(order_evidence(order_chunks(it.text, lex, lex.lang), model), is_cjk(lex.lang)),
+                "shuffle": order_facts(order_evidence(order_chunks(it.text, lex, lex.lang), model), is_cjk(lex.lang),
+                                       order_agreement(prepare_variant(it.text, lex), prepare_english(en))),
                 "replace": replacement_facts(pair_scores[n], pair_scores[:n] + pair_scores[n + 1:],
                                              better=max(alts, key=lambda a: a[1]) if alts else None,
                                              words=min(len(words(it.text)), len(words(en))), on_topic=on_topic[n]),

@@ -15,10 +15,12 @@ code and URLs agree, and are the lengths in proportion.
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 
 import numpy as np
 
@@ -43,6 +45,52 @@ def _cognate(folded_word: str) -> str | None:
     for a, b in _SPELLINGS:
         folded_word = folded_word.replace(a, b)
     return "=" + folded_word[:5]
+
+
+#: The consonant each katakana stands for, as :func:`_english_consonants` spells English ones (vowels,
+#: y and w, the long-vowel mark and the small tsu of a doubled consonant stand for none).
+_KANA_CONSONANT = {k: c for c, kana in (
+    ("k", "カキクケコ"), ("g", "ガギグゲゴ"), ("s", "サシスセソザズゼゾヅ"), ("j", "ジヂ"), ("t", "タテトツ"),
+    ("c", "チ"), ("d", "ダデド"), ("n", "ナニヌネノン"), ("h", "ハヒヘホ"), ("f", "フ"), ("b", "バビブベボヴ"),
+    ("p", "パピプペポ"), ("m", "マミムメモ"), ("r", "ラリルレロ")) for k in kana}
+#: A run of katakana, the script Japanese writes borrowed words in ("シェルスクリプト", shell script).
+_KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
+#: English spellings of one sound, in the order they are replaced, before vowels, y, w and h are dropped
+#: (l is r: Japanese has one sound for both).
+_ENGLISH_SOUNDS = (("ph", "f"), ("th", "s"), ("ch", "c"), ("sh", "s"), ("ck", "k"), ("qu", "k"), ("x", "ks"),
+                   ("z", "s"), ("v", "b"), ("q", "k"))
+_SOUND_KEY = 3  # consonants a sound key holds
+
+
+def _collapse(consonants: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", consonants)
+
+
+def _english_consonants(folded_word: str) -> str:
+    """The consonants of an English word as Japanese borrows it: "script" → "skrpt", "shell" → "sr",
+    "parameter" → "prmt", "package" → "pkj" (c is s and g is j before e, i, y; an r after a vowel and
+    before no other is silent; doubled letters count once)."""
+    w = folded_word
+    for a, b in _ENGLISH_SOUNDS:
+        w = w.replace(a, b)
+    w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k")
+    w = re.sub(r"g(?=[eiy])", "j", w)
+    w = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", w).replace("l", "r")  # "server": no r after a vowel
+    return _collapse(re.sub(r"[^bcdfgjkmnprst]", "", w))
+
+
+def sound_keys(katakana: str) -> frozenset[str]:
+    """The sound keys of a katakana run: every three consecutive consonants it spells, so that each
+    English word of a compound ("シェルスクリプト", "shell script") finds the key its own first three
+    consonants make (:func:`english_sound_key`)."""
+    cons = _collapse("".join(_KANA_CONSONANT.get(ch, "") for ch in katakana))
+    return frozenset("~" + cons[i:i + _SOUND_KEY] for i in range(len(cons) - _SOUND_KEY + 1))
+
+
+def english_sound_key(folded_word: str) -> str | None:
+    """The sound key of an English word: its first three consonants (None with fewer)."""
+    cons = _english_consonants(folded_word)
+    return "~" + cons[:_SOUND_KEY] if len(cons) >= _SOUND_KEY else None
 
 
 def anchor_set(text: str) -> frozenset[str]:
@@ -151,20 +199,44 @@ def prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
     return side
 
 
+def _borrows_in_katakana(lang: str) -> bool:
+    """Whether ``lang`` writes borrowed words in katakana (its variants have sound keys)."""
+    return lang == "ja"
+
+
 def _prepare_variant(text: str, lexicon: Lexicon) -> VariantSide:
-    toks = lexicon.content_tokens(text)
-    opts = []
-    for t in toks:
-        o = set(lexicon.translations(t))
-        f = fold(t)
-        if not is_cjk(lexicon.lang) or f.isascii():
-            c = _cognate(f)
-            if c:
-                o.add(c)
-            if f.isascii() and f not in ENGLISH_STOPWORDS:
-                o.add(stem(f, "en"))  # an English word left in the translation (a name, a term)
-        opts.append(frozenset(o))
+    """A Japanese run of katakana is one token, matched by what the dictionary says of it and of its
+    parts and by its sound keys (a borrowed word: "パラメーター", parameter); other text is tokenized by
+    the lexicon."""
+    toks: list[str] = []
+    opts: list[frozenset[str]] = []
+    for piece, katakana in _katakana_pieces(text) if _borrows_in_katakana(lexicon.lang) else [(text, False)]:
+        if katakana:
+            toks.append(piece)
+            opts.append(frozenset().union(lexicon.translations(piece), sound_keys(piece),
+                                          *(lexicon.translations(t) for t in lexicon.content_tokens(piece))))
+            continue
+        for t in lexicon.content_tokens(piece):
+            o = set(lexicon.translations(t))
+            f = fold(t)
+            if not is_cjk(lexicon.lang) or f.isascii():
+                c = _cognate(f)
+                if c:
+                    o.add(c)
+                if f.isascii() and f not in ENGLISH_STOPWORDS:
+                    o.add(stem(f, "en"))  # an English word left in the translation (a name, a term)
+            toks.append(t)
+            opts.append(frozenset(o))
     return VariantSide(text, tuple(toks), tuple(opts), anchor_set(text), len(text))
+
+
+def _katakana_pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into its runs of katakana (True) and what lies between them (False)."""
+    out, pos = [], 0
+    for m in _KATAKANA_RUN_RE.finditer(text):
+        out += [(text[pos:m.start()], False), (m.group(0), True)]
+        pos = m.end()
+    return [*out, (text[pos:], False)]
 
 
 def prepare_english(text: str) -> EnglishSide:
@@ -182,9 +254,9 @@ def _prepare_english(text: str) -> EnglishSide:
     feats = []
     for w in ws:
         f = {stem(w, "en")}
-        c = _cognate(w)
-        if c:
-            f.add(c)
+        for key in (_cognate(w), english_sound_key(w)):
+            if key:
+                f.add(key)
         feats.append(frozenset(f))
     return EnglishSide(text, tuple(ws), tuple(feats), anchor_set(text), len(text))
 
@@ -250,6 +322,24 @@ def untranslated_tail(v: VariantSide, e: EnglishSide, min_words: int = 5) -> flo
     if last < 0:
         return 1.0 if len(v.tokens) >= 4 else None
     return (len(e.features) - 1 - last) / len(e.features)
+
+
+def order_agreement(v: VariantSide, e: EnglishSide) -> tuple[float | None, int]:
+    """How far ``v`` keeps the word order of ``e``: of its tokens that match exactly one of ``e``'s
+    words, the share of pairs that come in the same order on both sides (None for fewer than two
+    such pairs), and the number of such tokens. A translation into a language of English word order
+    keeps most; the same words shuffled keep half."""
+    places = []
+    for opts in v.options:
+        hits = [j for j, f in enumerate(e.features) if f & opts]
+        if len(hits) == 1:
+            places.append(hits[0])
+    kept = broken = 0
+    for a, b in combinations(places, 2):
+        if a != b:
+            kept += a < b
+            broken += a > b
+    return (kept / (kept + broken) if kept + broken >= 2 else None), len(places)
 
 
 def _stacked(numbered: list) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -350,8 +440,8 @@ class DocumentIndex:
         got = self._reach.get(key)
         if got is None:
             vocab = lexicon.english_vocabulary
-            got = sum(self.idf.get(f, 0.0) for f in self.features[i]
-                      if f in vocab or f[0] in "=#@$")
+            keys = "=#@$~" if _borrows_in_katakana(lexicon.lang) else "=#@$"
+            got = sum(self.idf.get(f, 0.0) for f in self.features[i] if f in vocab or f[0] in keys)
             self._reach[key] = got
         return got
 

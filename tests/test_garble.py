@@ -3,6 +3,7 @@ and their Swedish translations (manpages-sv), with the FreeDict Swedish–Englis
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import re
@@ -35,6 +36,7 @@ from pipeline.segment import split_sentences
 from pipeline.xling import (
     DocumentIndex,
     cross_similarity,
+    order_agreement,
     prepare_english,
     prepare_variant,
     similarity_matrix,
@@ -175,6 +177,52 @@ def test_a_translation_cut_after_a_sentence_leaves_its_originals_end_untranslate
     # measured on the man pages: 178 of the 253 cut paragraphs, 6 of the whole ones
     assert sum(t >= 0.25 for t in whole) / len(whole) <= 0.05
     assert sum(t is not None and t >= 0.25 for t in cut) / len(cut) >= 0.6
+
+
+def test_a_terse_translation_is_not_a_cut_one(pages: list[ParallelPage], sv: Lexicon) -> None:
+    """LibreOffice's Swedish help says "all you need to do is create the bottom coin:" for "The following
+    example creates a stack of coins by making multiple copies of a single ellipse.": far shorter than
+    the man pages' translations run, and its original's last words unsaid, but one whole sentence for
+    one. A paragraph cut after its first sentences has fewer sentences than its original and is still
+    flagged."""
+    det = TruncationDetector()
+    settings = det.Settings()
+    calibration = det.calibrate([truncation_facts(p.xx[xi], p.en[ei], "sv", sv) for p in pages for xi, ei in p.pairs])
+    terse = truncation_facts("Det enda du behöver göra är att skapa det understa myntet:", "The following example "
+                             "creates a stack of coins by making multiple copies of a single ellipse.", "sv", sv)
+    assert terse["closed"] and terse["sentences"] == [1, 1] and terse["unsaid"] >= settings.min_unsaid
+    assert det.decide(terse, settings, calibration) is None
+    assert det.decide(terse, dataclasses.replace(settings, terse_unsaid=0.0), calibration) is not None
+    cut = []
+    for p in pages:
+        for xi, ei in p.pairs:
+            xs, es = split_sentences(p.xx[xi], "sv"), split_sentences(p.en[ei], "en")
+            if len(xs) >= 2 and len(xs) == len(es) and len(p.en[ei].split()) >= 20:
+                cut.append(det.decide(truncation_facts(" ".join(xs[:len(xs) // 2]), p.en[ei], "sv", sv), settings,
+                                      calibration))
+    assert sum(map(bool, cut)) / len(cut) >= 0.6  # measured 176 of 253, as without the rule
+
+
+def test_a_shuffled_paragraph_loses_its_originals_order(pages: list[ParallelPage], sv: Lexicon) -> None:
+    """Swedish keeps much of English word order: of the man pages' translations with enough words the
+    dictionary matches one to one, most keep their original's order by the word-order detector's rule,
+    and the same words shuffled almost never do."""
+    settings = WordOrderDetector.Settings()
+    rng = random.Random(5)
+    real, shuffled = [], []
+    for p in pages:
+        for xi, ei in p.pairs:
+            original, words_ = prepare_english(p.en[ei]), p.xx[xi].split()
+            rng.shuffle(words_)
+            real.append(order_agreement(prepare_variant(p.xx[xi], sv), original))
+            shuffled.append(order_agreement(prepare_variant(" ".join(words_), sv), original))
+
+    def kept(agreements: list[tuple[float | None, int]]) -> float:
+        enough = [k for k, n in agreements if n >= settings.kept_order_words]
+        assert len(enough) >= 100
+        return sum(k is not None and k >= settings.kept_order for k in enough) / len(enough)
+
+    assert kept(real) >= 0.75 and kept(shuffled) <= 0.03  # measured 0.82 and 0.01 (of 120 each)
 
 
 def test_a_list_of_names_has_no_word_order(pages: list[ParallelPage], sv: Lexicon) -> None:

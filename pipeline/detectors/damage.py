@@ -28,11 +28,16 @@ def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
             and not any(s.block in ("boilerplate", "title", "code") for s in group.variant))
 
 
+#: A sentence's last character: its final punctuation, then any closing quotes and brackets.
+_SENTENCE_END = re.compile(r"[.!?。！？…:;][)\"“”»’'」』）]*$")
+
+
 def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | None = None) -> Evidence:
     """The truncation evidence of a translated paragraph ``text`` against its ``original``: whether it
-    ends open or on a function word, both lengths, its tail, and with a ``lexicon`` the share of the
-    original's words after the last one it translates (``unsaid``)."""
+    ends open or on a function word, both lengths, its tail, the number of sentences of each side, and
+    with a ``lexicon`` the share of the original's words after the last one it translates (``unsaid``)."""
     from ..garble import LengthModel, truncation_evidence
+    from ..segment import split_sentences
     from ..text import link_like
 
     ev = truncation_evidence(text, original, lang, LengthModel(0.0, 1.0, 0))
@@ -41,9 +46,11 @@ def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | Non
         from ..xling import prepare_english, prepare_variant, untranslated_tail
 
         unsaid = untranslated_tail(prepare_variant(text, lexicon), prepare_english(original))
-    return {"open": ev.ends_open, "dangling": ev.dangling, "v": len(text.rstrip()), "sentence": not link_like(original),
-            "o": len(original.rstrip()), "tail": ev.tail, "end": len(text), "last": True,
-            "unsaid": None if unsaid is None else round(unsaid, 4)}
+    v = text.rstrip()
+    return {"open": ev.ends_open, "closed": bool(_SENTENCE_END.search(v)), "dangling": ev.dangling, "v": len(v),
+            "sentence": not link_like(original), "o": len(original.rstrip()), "tail": ev.tail, "end": len(text),
+            "last": True, "unsaid": None if unsaid is None else round(unsaid, 4),
+            "sentences": [len(split_sentences(text, lang)), len(split_sentences(original, lang))]}
 
 
 class TruncationDetector(Detector):
@@ -51,7 +58,8 @@ class TruncationDetector(Detector):
     flag = "garbled"
     severity = "major"
     summary = ("a translated paragraph stops mid-sentence, or is far shorter than its original for what this "
-               "corpus's aligned pairs of the language pair show")
+               "corpus's aligned pairs of the language pair show and leaves the end of its original unsaid (one "
+               "that ends a sentence and has as many as its original is terse, unless it stops translating early)")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -63,6 +71,9 @@ class TruncationDetector(Detector):
                                           "come after the last one the paragraph translates (a complete paragraph "
                                           "that is only terse leaves words out all along; without a dictionary's "
                                           "word, only an open ending tells)", lo=0.0, hi=1.0)
+        terse_unsaid: float = setting(0.5, "a paragraph that ends a sentence, with as many sentences as its "
+                                           "original, is terse, not cut short, when at most this share of the "
+                                           "original's words come after the last one it translates", lo=0.0, hi=1.0)
         min_pairs: int = setting(20, "aligned pairs of a language pair needed to learn its length ratio; with "
                                      "fewer, only open endings count", lo=2, hi=1_000_000)
         min_chars: int = setting(40, "originals shorter than this are not judged", lo=1, hi=100_000)
@@ -97,6 +108,9 @@ class TruncationDetector(Detector):
             return None
         if not open_end and (ev["unsaid"] is None or ev["unsaid"] < s.min_unsaid):
             return None  # short, but it translates its original up to the end (or nothing tells)
+        if not open_end and ev["closed"] and ev["sentences"][0] >= ev["sentences"][1] \
+                and ev["unsaid"] <= s.terse_unsaid:
+            return None  # every sentence there, the last one ended, its original translated far enough: terse
         lo, hi = model.expected_range(1.0, ev["o"])
         head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else \
             (f"the last {ev['unsaid']:.0%} of the original's words are not translated; " if ev["unsaid"] else "")
@@ -235,7 +249,8 @@ class WordOrderDetector(Detector):
     flag = "garbled"
     severity = "major"
     summary = ("a translated paragraph's words are in an order the language does not use: its word pairs are no "
-               "likelier, under a model of the corpus's own text of that language, than the same words shuffled")
+               "likelier, under a model of the corpus's own text of that language, than the same words shuffled "
+               "(unless, by the dictionary, they keep their original's order)")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -247,6 +262,10 @@ class WordOrderDetector(Detector):
         min_lexical: float = setting(0.5, "share of its words that must be words of a language (not names in "
                                           "capitals, numbers or code): a list of names reads the same in any "
                                           "order", lo=0.0, hi=1.0)
+        kept_order: float = setting(0.9, "with a dictionary: a paragraph whose words, matched one to one with "
+                                         "its original's, keep this share of their pairs in the original's order "
+                                         "is not shuffled …", lo=0.0, hi=1.0)
+        kept_order_words: int = setting(6, "… when at least this many of its words are so matched", lo=2, hi=1000)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         model = ctx.resources.order_models.get(ctx.lang) if ctx.resources else None
@@ -254,29 +273,38 @@ class WordOrderDetector(Detector):
             return None
         from ..garble import paragraph_order_evidence
         from ..lexicon import is_cjk
+        from ..xling import order_agreement, prepare_english, prepare_variant
 
         out: list[Evidence | None] = []
         for seg in group.variant:
             if seg.block in ("boilerplate", "code", "title") or seg.lang in (None, ctx.source_lang):
                 out.append(None)
                 continue
-            out.append(order_facts(paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang),
-                                   is_cjk(ctx.lang)))
+            agreement = order_agreement(prepare_variant(seg.text, ctx.lexicon), prepare_english(group.original_text)) \
+                if ctx.lexicon is not None and group.original_text else None
+            out.append(order_facts(paragraph_order_evidence(seg.text, model, ctx.lexicon, ctx.lang), is_cjk(ctx.lang),
+                                   agreement))
         return out if any(out) else None
 
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["tokens"] < (s.min_tokens_unspaced if ev["unspaced"] else s.min_tokens) \
                 or ev["strength"] > s.max_strength or ev["lexical"] < s.min_lexical:
             return None
+        if ev["kept"] is not None and ev["matched"] >= s.kept_order_words and ev["kept"] >= s.kept_order:
+            return None  # its words come in their original's order: a translation that keeps it, not a shuffle
         pairs = ", ".join(f"“{w}”" for w in ev["worst"])
         return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
                        f"(gain {ev['gain']:.2f} per pair; least likely: {pairs})")
 
 
-def order_facts(ev: OrderEvidence, unspaced: bool) -> Evidence | None:
+def order_facts(ev: OrderEvidence, unspaced: bool, agreement: tuple[float | None, int] | None = None
+                ) -> Evidence | None:
     """The word-order evidence row of a paragraph's :class:`~pipeline.garble.OrderEvidence` (None for
-    fewer than three words); ``unspaced``: its language is written without spaces."""
+    fewer than three words); ``unspaced``: its language is written without spaces; ``agreement``: how
+    far it keeps its original's order (:func:`pipeline.xling.order_agreement`), where known."""
     if ev.tokens < 3:
         return None
+    kept, matched = agreement or (None, 0)
     return {"strength": round(ev.strength, 4), "gain": round(ev.gain, 4), "tokens": ev.tokens, "unspaced": unspaced,
-            "worst": list(ev.worst), "lexical": round(ev.lexical, 4)}
+            "worst": list(ev.worst), "lexical": round(ev.lexical, 4),
+            "kept": None if kept is None else round(kept, 4), "matched": matched}
