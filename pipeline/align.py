@@ -1,7 +1,9 @@
 """Align the segments of a variant article with those of its original.
 
-Monotonic dynamic programming over 1:1, 1:2, 2:1 groups, omissions (original segment without a
-counterpart) and additions (variant segment without one), inside a band around the diagonal.
+Monotonic dynamic programming over 1:1, 1:2, 2:1 groups (and, across languages, 1:3 and 3:1 groups
+of three sentences that one block holds), omissions (original segment without a counterpart) and
+additions (variant segment without one), inside a band around the diagonal. A group never joins a
+site-frame line with a body line, and a frame line may stay unaligned at little or no cost.
 The similarity works across languages without a model — length ratio, numbers, names, command
 options and other code-like tokens, cognate stems — and, for same-language pairs or when a
 back-translation exists, on the words themselves.
@@ -13,8 +15,10 @@ import difflib
 import math
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -63,6 +67,32 @@ def similarity(v: SegFeatures, o: SegFeatures, same_language: bool) -> float:
         total += 0.5 * min(1.0, 6 * len(v.stems & o.stems) / (len(v.stems) + len(o.stems)))
         weight += 0.5
     return total / weight
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one side's segments sit: the block (paragraph, list item, …) each comes from, and
+    whether it is site frame."""
+
+    blocks: Sequence[int | None]
+    frame: Sequence[bool]
+
+    def part(self, start: int, end: int) -> Layout:
+        return Layout(self.blocks[start:end], self.frame[start:end])
+
+    def joins(self) -> list[bool]:
+        """For each segment, whether a group may join it with the one before: both frame or both body."""
+        return [True] + [a == b for a, b in pairwise(self.frame)]
+
+    def gaps(self, body: float, frame: float) -> list[float]:
+        """The cost of leaving each segment unaligned: less for frame (editions of a site differ in
+        their chrome)."""
+        return [frame if f else body for f in self.frame]
+
+    def runs(self, k: int) -> list[int]:
+        """The first segments of the runs of ``k`` consecutive segments that one block holds."""
+        b = self.blocks
+        return [i for i in range(len(b) - k + 1) if b[i] is not None and all(b[i + d] == b[i] for d in range(1, k))]
 
 
 @dataclass(frozen=True)
@@ -147,12 +177,18 @@ def similarity_table(vf: list[SegFeatures], of: list[SegFeatures], same_language
 
 def align_segments(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
                    variant_compare: list[str] | None = None, lexicon=None,  # noqa: ANN001
-                   table_out: dict | None = None) -> list[Group]:
+                   table_out: dict | None = None, layout: tuple[Layout, Layout] | None = None) -> list[Group]:
     """Alignment groups in order. ``variant_compare`` (e.g. back-translations) replaces the variant
     texts for the similarity when given, and makes the comparison same-language. Across languages,
     a ``lexicon`` (``pipeline.lexicon.Lexicon`` of the variant's language) makes the similarity the
     cross-lingual one of ``pipeline.xling`` (translated words, anchors, length); ``table_out``, when
-    given, receives its 1:1 matrix (``"1:1"``: variant × original similarities).
+    given, receives its 1:1 matrix (``"1:1"``: variant × original similarities). ``layout``, when
+    given (the variant's, the original's), says where the segments sit: a 2:1 or 1:2 group never
+    joins a frame line with a body line (a paragraph is no translation of its neighbour's chrome),
+    a frame line left unaligned costs ``frame_gap_cost`` (editions of a site differ in their chrome),
+    and across languages with a lexicon, three sentences of one block may form a group with one
+    segment (3:1, 1:3: a list item kept whole in one language and cut into its sentences in the
+    other, where its words run past the limit).
 
     Within a language, runs of identical segments (after case and accent folding) are pinned 1:1
     first, and the dynamic programme runs only on the stretches between them."""
@@ -161,14 +197,15 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
             raise ValueError("variant_compare must have one text per variant segment")
         variant, same_language = variant_compare, True
     if not same_language:
-        table = _cross_table(variant, original, lexicon, table_out) if lexicon is not None else None
-        return split_unexplained(_align_dp(variant, original, same_language, cfg, table), variant, original,
-                                 same_language, lexicon)
+        table = _cross_table(variant, original, lexicon, table_out, layout) if lexicon is not None else None
+        return split_unexplained(_align_dp(variant, original, same_language, cfg, table, layout), variant,
+                                 original, same_language, lexicon)
     keys_v, keys_o = [fold(t) for t in variant], [fold(t) for t in original]
     groups: list[Group] = []
     vi = oj = 0
     for block in difflib.SequenceMatcher(a=keys_v, b=keys_o, autojunk=False).get_matching_blocks():
-        for g in _align_dp(variant[vi:block.a], original[oj:block.b], same_language, cfg):
+        part = None if layout is None else (layout[0].part(vi, block.a), layout[1].part(oj, block.b))
+        for g in _align_dp(variant[vi:block.a], original[oj:block.b], same_language, cfg, layout=part):
             groups.append(Group(tuple(vi + i for i in g.variant), tuple(oj + j for j in g.original), g.score))
         groups += [Group((block.a + k,), (block.b + k,), 1.0) for k in range(block.size)]
         vi, oj = block.a + block.size, block.b + block.size
@@ -227,10 +264,11 @@ def _pair_score(v: str, o: str, same_language: bool, lexicon=None) -> float:  # 
     return similarity(features(v), features(o), same_language)
 
 
-def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None  # noqa: ANN001
-                 ) -> dict[tuple[int, int], list[list[float]]]:
+def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None,  # noqa: ANN001
+                 layout: tuple[Layout, Layout] | None = None) -> dict[tuple[int, int], list | dict]:
     """The cross-lingual similarity of every 1:1, 2:1 and 1:2 group (``xling.similarity_matrix``;
-    merged segments are read as one: their features joined), in the layout of ``similarity_table``."""
+    merged segments are read as one: their features joined), in the layout of ``similarity_table``;
+    with a ``layout``, also of the 3:1 and 1:3 groups (``_three_tables``)."""
     from .xling import prepare_english, prepare_variant, similarity_matrix
 
     vs = [prepare_variant(t, lexicon) for t in variant]
@@ -240,13 +278,52 @@ def _cross_table(variant: list[str], original: list[str], lexicon, table_out: di
     one = similarity_matrix(vs, es)
     if table_out is not None:
         table_out["1:1"] = one
-    return {(1, 1): one.tolist(), (2, 1): similarity_matrix(v2, es).tolist() if v2 else [],
-            (1, 2): similarity_matrix(vs, e2).tolist() if e2 else []}
+    table = {(1, 1): one.tolist(), (2, 1): similarity_matrix(v2, es).tolist() if v2 else [],
+             (1, 2): similarity_matrix(vs, e2).tolist() if e2 else []}
+    if layout is not None:
+        table[(3, 1)], table[(1, 3)] = _three_tables(variant, original, vs, es, layout)
+    return table
+
+
+def _three_tables(variant: list[str], original: list[str], vs: list, es: list, layout: tuple[Layout, Layout]
+                  ) -> tuple[dict[int, dict[int, float]], dict[int, dict[int, float]]]:
+    """The similarities of the 3:1 and 1:3 groups (``{first variant row: {first original column:
+    similarity}}``) whose three segments one block holds and whose length fits the one segment's
+    (within ``_SINGLE_FACTOR`` of what the article's body lengths lead to expect): three sentences
+    are one item's translation only if they are about as long as it."""
+    from .xling import similarity_matrix
+
+    body = [sum(len(t) for t, f in zip(texts, side.frame, strict=True) if not f)
+            for texts, side in ((variant, layout[0]), (original, layout[1]))]
+    ratio = body[0] / body[1] if min(body) else 1.0
+
+    def fits(v_len: int, o_len: int) -> bool:
+        return abs(math.log(max(1, v_len) / (ratio * max(1, o_len)))) <= math.log(_SINGLE_FACTOR)
+
+    v3, e3 = layout[0].runs(3), layout[1].runs(3)
+    t31: dict[int, dict[int, float]] = {}
+    t13: dict[int, dict[int, float]] = {}
+    if v3:
+        for i, row in zip(v3, similarity_matrix([vs[i].joined(vs[i + 1]).joined(vs[i + 2]) for i in v3], es).tolist(),
+                          strict=True):
+            size = len(variant[i]) + len(variant[i + 1]) + len(variant[i + 2])
+            t31[i] = {j: sim for j, sim in enumerate(row) if fits(size, len(original[j]))}
+    if e3:
+        sizes = [len(original[j]) + len(original[j + 1]) + len(original[j + 2]) for j in e3]
+        for i, row in enumerate(similarity_matrix(vs, [es[j].joined(es[j + 1]).joined(es[j + 2]) for j in e3]).tolist()):
+            t13[i] = {j: sim for j, sim, size in zip(e3, row, sizes, strict=True) if fits(len(variant[i]), size)}
+    return t31, t13
 
 
 def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg: AlignConfig,
-              table: dict[tuple[int, int], list[list[float]]] | None = None) -> list[Group]:
+              table: dict[tuple[int, int], list | dict] | None = None,
+              layout: tuple[Layout, Layout] | None = None) -> list[Group]:
     n, m = len(variant), len(original)
+    join_v = [True] * n if layout is None else layout[0].joins()
+    join_o = [True] * m if layout is None else layout[1].joins()
+    gap_v = [cfg.gap_cost] * n if layout is None else layout[0].gaps(cfg.gap_cost, cfg.frame_gap_cost)
+    gap_o = [cfg.gap_cost] * m if layout is None else layout[1].gaps(cfg.gap_cost, cfg.frame_gap_cost)
+    three = table is not None and (1, 3) in table
     if n == 0 or m == 0:
         return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]
     vf = [features(t) for t in variant] if table is None else []
@@ -271,9 +348,9 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
         return {pj: similarity(vfeat(pi, di), ofeat(pj, dj), same_language)
                 for pj in range(max(0, lo), min(hi, m - dj) + 1)}
 
-    # The moves, in the order that breaks ties: 1:1, addition (1, 0), omission (0, 1), 2:1, 1:2.
+    # The moves, in the order that breaks ties: 1:1, addition (1, 0), omission (0, 1), 2:1, 1:2, 3:1, 1:3.
     band = max(cfg.band, abs(n - m) + 2)
-    gap, merge_cost = cfg.gap_cost, cfg.merge_cost
+    merge_cost = cfg.merge_cost
     neg = -1e18
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, float | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
@@ -286,6 +363,9 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
         s11 = sims(1, 1, i - 1, lo - 1, hi - 1)
         s21 = sims(2, 1, i - 2, lo - 1, hi - 1)
         s12 = sims(1, 2, i - 1, lo - 2, hi - 2)
+        up3 = best[i - 3] if i > 2 else None
+        s31 = table[(3, 1)].get(i - 3) if three else None
+        s13 = table[(1, 3)].get(i - 1) if three else None
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 continue
@@ -293,18 +373,24 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
             if up is not None:
                 if j > 0 and (b := up[j - 1]) != neg and b + (sim := s11[j - 1]) > cur:
                     cur, arg = b + sim, (1, 1, sim)
-                if (b := up[j]) != neg and b - gap > cur:
-                    cur, arg = b - gap, (1, 0, None)
-            if j > 0 and (b := row[j - 1]) != neg and b - gap > cur:
-                cur, arg = b - gap, (0, 1, None)
-            if up2 is not None and j > 0 and (b := up2[j - 1]) != neg:
+                if (b := up[j]) != neg and b - gap_v[i - 1] > cur:
+                    cur, arg = b - gap_v[i - 1], (1, 0, None)
+            if j > 0 and (b := row[j - 1]) != neg and b - gap_o[j - 1] > cur:
+                cur, arg = b - gap_o[j - 1], (0, 1, None)
+            if up2 is not None and j > 0 and join_v[i - 1] and (b := up2[j - 1]) != neg:
                 sim = s21[j - 1]
                 if b + (sim - merge_cost) > cur:
                     cur, arg = b + (sim - merge_cost), (2, 1, sim)
-            if s12 is not None and j > 1 and (b := up[j - 2]) != neg:
+            if s12 is not None and j > 1 and join_o[j - 1] and (b := up[j - 2]) != neg:
                 sim = s12[j - 2]
                 if b + (sim - merge_cost) > cur:
                     cur, arg = b + (sim - merge_cost), (1, 2, sim)
+            if s31 is not None and (sim := s31.get(j - 1)) is not None and (b := up3[j - 1]) != neg \
+                    and b + sim - 2 * merge_cost > cur:
+                cur, arg = b + sim - 2 * merge_cost, (3, 1, sim)
+            if s13 is not None and (sim := s13.get(j - 3)) is not None and (b := up[j - 3]) != neg \
+                    and b + sim - 2 * merge_cost > cur:
+                cur, arg = b + sim - 2 * merge_cost, (1, 3, sim)
             row[j] = cur
             brow[j] = arg
     groups: list[Group] = []

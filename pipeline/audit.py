@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from .align import align_segments
+from .align import Layout, align_segments
 from .config import AlignConfig
 from .detectors import DETECTORS
 from .frames import SCORED_ARTICLES_SCHEMA, SCORED_SCHEMA, rows_frame
@@ -29,7 +29,7 @@ def segment_from_row(row: Mapping[str, Any], backtranslations: Mapping[str, str]
     bt = (backtranslations or {}).get(row["text"]) if row["block"] != "boilerplate" else None
     return Segment(row["seg_id"], row["block"], row["text"], row.get("lang"), row.get("lang_confidence"),
                    tuple(Span(s["start"], s["end"], s["lang"]) for s in row.get("spans") or ()),
-                   row.get("boilerplate_reason"), bt)
+                   row.get("boilerplate_reason"), bt, row.get("block_idx"))
 
 
 def fingerprint(doc_path: str, text: str | None, original_text: str | None = None) -> str:
@@ -52,7 +52,8 @@ def build_groups(ctx: ArticleContext, segments: Sequence[Segment], original: Seq
     compare = [s.compare_text for s in segments] if ctx.backtranslated else None
     table: dict = {}
     raw = align_segments([s.text for s in segments], [s.text for s in original], ctx.same_language, cfg,
-                         variant_compare=compare, lexicon=ctx.lexicon, table_out=table)
+                         variant_compare=compare, lexicon=ctx.lexicon, table_out=table,
+                         layout=(_layout(segments), _layout(original)))
     one = table.get("1:1")
     groups: list[AlignedGroup] = []
     for index, g in enumerate(raw):
@@ -79,6 +80,10 @@ def build_groups(ctx: ArticleContext, segments: Sequence[Segment], original: Seq
                 alternative = (j, round(float(row[j]), 4))
         groups.append(AlignedGroup(index, g.kind, members, originals, g.score, stats, scores, alternative))
     return groups
+
+
+def _layout(segments: Sequence[Segment]) -> Layout:
+    return Layout([s.block_idx for s in segments], [s.is_boilerplate for s in segments])
 
 
 def score_groups(groups: Sequence[AlignedGroup], ctx: ArticleContext) -> list[list[dict[str, Any]]]:

@@ -127,7 +127,9 @@ class PairConfig(Settings, section="pair"):
 @dataclass(frozen=True)
 class AlignConfig(Settings, section="align"):
     gap_cost: float = setting(0.25, "cost of leaving a segment unaligned", lo=0.0, hi=1.0)
-    merge_cost: float = setting(0.15, "cost of a 2:1 or 1:2 group", lo=0.0, hi=1.0)
+    frame_gap_cost: float = setting(0.0, "cost of leaving a site-frame (boilerplate) line unaligned", lo=0.0, hi=1.0)
+    merge_cost: float = setting(0.15, "cost of each join in a group: once for 2:1 or 1:2, twice for 3:1 or 1:3",
+                                lo=0.0, hi=1.0)
     band: int = setting(8, "how far (in segments) the alignment may stray from the diagonal", lo=1, hi=10_000)
 
 

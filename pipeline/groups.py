@@ -1,7 +1,7 @@
 """The typed data the detectors score: segments, aligned groups and the article they belong to.
 
 An article's segments are aligned with its original's into groups (``pipeline.audit``): a group
-holds the variant segments and the original segments aligned together (1:1, 2:1, 1:2), a variant
+holds the variant segments and the original segments aligned together (1:1, 2:1, 1:2, 3:1, 1:3), a variant
 segment with no counterpart (``addition``), an original segment with none (``omission``), a
 variant's boilerplate (``boilerplate``), or — where there is nothing to align with — one segment of
 an original (``original``) or of an unpaired variant (``unpaired``). Every detector scores groups;
@@ -38,6 +38,7 @@ class Segment:
     spans: tuple[Span, ...] = ()
     boilerplate_reason: str | None = None
     backtranslation: str | None = None
+    block_idx: int | None = None  # the block (paragraph, list item, …) of its document it comes from
 
     @property
     def is_boilerplate(self) -> bool:
@@ -99,10 +100,14 @@ class ArticleContext:
         return self.lang != self.source_lang
 
 
+#: The kinds of group that pair variant segments with original ones.
+PAIRED_KINDS = ("1:1", "2:1", "1:2", "3:1", "1:3")
+
+
 @dataclass(frozen=True)
 class AlignedGroup:
     index: int | None  # alignment group number within the article; None where nothing was aligned
-    kind: str  # 1:1 | 2:1 | 1:2 | addition | omission | boilerplate | unpaired | original
+    kind: str  # 1:1 | 2:1 | 1:2 | 3:1 | 1:3 | addition | omission | boilerplate | unpaired | original
     variant: tuple[Segment, ...]
     original: tuple[Segment, ...] = ()
     similarity: float | None = None  # the aligner's similarity of the group

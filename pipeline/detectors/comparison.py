@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..groups import AlignedGroup, ArticleContext
+from ..groups import PAIRED_KINDS, AlignedGroup, ArticleContext
 from ..settings import Settings, setting
 from ..text import NUMBER_RE, URL_RE, fold, numbers, prose, words
 from .base import Detector, Evidence, Finding, Highlight, first_row
@@ -157,7 +157,7 @@ class NumberDetector(Detector):
 
     def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
                       ) -> list[Sequence[Evidence | None] | None]:
-        counts = [_compared_numbers(g) if _body(g, ctx) and g.kind in ("1:1", "2:1", "1:2") else None for g in groups]
+        counts = [_compared_numbers(g) if _body(g, ctx) and g.kind in PAIRED_KINDS else None for g in groups]
         out: list[Sequence[Evidence | None] | None] = []
         for k, (group, pair) in enumerate(zip(groups, counts, strict=True)):
             if pair is None or pair[0] == pair[1]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..groups import AlignedGroup, ArticleContext
+from ..groups import PAIRED_KINDS, AlignedGroup, ArticleContext
 from ..settings import Settings, setting
 from .base import Detector, Evidence, Finding, Highlight
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _translated_pair(group: AlignedGroup, ctx: ArticleContext) -> bool:
     """A body group of a translation with its original, compared across languages (no back-translation)."""
     return (ctx.paired and not ctx.comparable and bool(group.variant) and group.original_text is not None
-            and group.kind in ("1:1", "2:1", "1:2")
+            and group.kind in PAIRED_KINDS
             and not any(s.block in ("boilerplate", "title", "code") for s in group.variant))
 
 
