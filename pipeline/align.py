@@ -77,6 +77,11 @@ class Layout:
     blocks: Sequence[int | None]
     frame: Sequence[bool]
 
+    @classmethod
+    def plain(cls, n: int) -> Layout:
+        """``n`` body segments of unknown blocks: no joins barred, no three-segment runs."""
+        return cls([None] * n, [False] * n)
+
     def part(self, start: int, end: int) -> Layout:
         return Layout(self.blocks[start:end], self.frame[start:end])
 
@@ -300,17 +305,22 @@ def _three_tables(variant: list[str], original: list[str], vs: list, es: list, l
     def fits(v_len: int, o_len: int) -> bool:
         return abs(math.log(max(1, v_len) / (ratio * max(1, o_len)))) <= math.log(_SINGLE_FACTOR)
 
+    def joined3(feats: list, k: int):  # a VariantSide or EnglishSide joined with its next two
+        return feats[k].joined(feats[k + 1]).joined(feats[k + 2])
+
+    def size3(texts: list[str], k: int) -> int:
+        return len(texts[k]) + len(texts[k + 1]) + len(texts[k + 2])
+
     v3, e3 = layout[0].runs(3), layout[1].runs(3)
     t31: dict[int, dict[int, float]] = {}
     t13: dict[int, dict[int, float]] = {}
     if v3:
-        for i, row in zip(v3, similarity_matrix([vs[i].joined(vs[i + 1]).joined(vs[i + 2]) for i in v3], es).tolist(),
-                          strict=True):
-            size = len(variant[i]) + len(variant[i + 1]) + len(variant[i + 2])
+        for i, row in zip(v3, similarity_matrix([joined3(vs, i) for i in v3], es).tolist(), strict=True):
+            size = size3(variant, i)
             t31[i] = {j: sim for j, sim in enumerate(row) if fits(size, len(original[j]))}
     if e3:
-        sizes = [len(original[j]) + len(original[j + 1]) + len(original[j + 2]) for j in e3]
-        for i, row in enumerate(similarity_matrix(vs, [es[j].joined(es[j + 1]).joined(es[j + 2]) for j in e3]).tolist()):
+        sizes = [size3(original, j) for j in e3]
+        for i, row in enumerate(similarity_matrix(vs, [joined3(es, j) for j in e3]).tolist()):
             t13[i] = {j: sim for j, sim, size in zip(e3, row, sizes, strict=True) if fits(len(variant[i]), size)}
     return t31, t13
 
@@ -319,10 +329,9 @@ def _align_dp(variant: list[str], original: list[str], same_language: bool, cfg:
               table: dict[tuple[int, int], list | dict] | None = None,
               layout: tuple[Layout, Layout] | None = None) -> list[Group]:
     n, m = len(variant), len(original)
-    join_v = [True] * n if layout is None else layout[0].joins()
-    join_o = [True] * m if layout is None else layout[1].joins()
-    gap_v = [cfg.gap_cost] * n if layout is None else layout[0].gaps(cfg.gap_cost, cfg.frame_gap_cost)
-    gap_o = [cfg.gap_cost] * m if layout is None else layout[1].gaps(cfg.gap_cost, cfg.frame_gap_cost)
+    lay_v, lay_o = layout or (Layout.plain(n), Layout.plain(m))
+    join_v, join_o = lay_v.joins(), lay_o.joins()
+    gap_v, gap_o = (side.gaps(cfg.gap_cost, cfg.frame_gap_cost) for side in (lay_v, lay_o))
     three = table is not None and (1, 3) in table
     if n == 0 or m == 0:
         return [Group((i,), (), None) for i in range(n)] + [Group((), (j,), None) for j in range(m)]
