@@ -131,23 +131,23 @@ def identify(texts: list[str], languages: tuple[str, ...], cfg: LangIdConfig) ->
     todo = [i for i, n in enumerate(letters) if n >= cfg.min_letters]
     confidences = detector.compute_language_confidence_values_in_parallel([texts[i] for i in todo])
     results: list[LangResult] = [LangResult(None, None, None, ())] * len(texts)
+    spanned = [i for i, values in zip(todo, confidences, strict=True)
+               if len(values) > 1 and values[1].value >= 0.01 and len(words(texts[i])) >= cfg.span_min_words]
+    found = detector.detect_multiple_languages_in_parallel_of([texts[i] for i in spanned]) if spanned else []
+    spans = {i: _spans(runs, cfg.span_fold_words) for i, runs in zip(spanned, found, strict=True)}
     for i, values in zip(todo, confidences, strict=True):
         top = values[0]
         second = values[1] if len(values) > 1 else None
-        spans: tuple[tuple[int, int, str], ...] = ()
-        text = texts[i]
-        if len(words(text)) >= cfg.span_min_words and second is not None and second.value >= 0.01:
-            spans = _spans(detector, text, cfg.span_fold_words)
         results[i] = LangResult(_iso(top.language), round(top.value, 4),
-                                _iso(second.language) if second is not None else None, spans)
+                                _iso(second.language) if second is not None else None, spans.get(i, ()))
     return results
 
 
-def _spans(detector, text: str, fold_words: int) -> tuple[tuple[int, int, str], ...]:
-    """Language spans; a span of fewer than ``fold_words`` words joins its longer neighbour
+def _spans(runs, fold_words: int) -> tuple[tuple[int, int, str], ...]:
+    """Language spans from lingua's ``runs`` of one text; a span of fewer than ``fold_words`` words joins its longer neighbour
     (lingua splits one-language sentences at brand names and short runs otherwise)."""
     spans = [[r.start_index, r.end_index, _iso(r.language), r.word_count]
-             for r in detector.detect_multiple_languages_of(text)]
+             for r in runs]
     while len(spans) > 1:
         i = min(range(len(spans)), key=lambda k: spans[k][3])
         if spans[i][3] >= fold_words:
