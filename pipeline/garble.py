@@ -19,14 +19,12 @@ their settings and the corpus's calibration.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 import re
 import statistics
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -261,31 +259,55 @@ class OrderModel:
         scored = self.mapped_logprobs(seq, exclude, [self.map(o) for o in orders] if orders else [seq])
         return [lp for lps in scored for lp in lps]
 
-    def mapped_logprobs(self, seq: Sequence[str], exclude: bool, seqs: Sequence[Sequence[str]]
-                        ) -> list[list[float]]:
-        """The log probability of each bigram of each of ``seqs`` (already :meth:`map`-ped: the text
-        and its reorderings), one list per sequence, with the counts of ``seq`` (the mapped text)
-        removed when ``exclude``. The unigram and left-side terms of a token are computed once for
-        all the sequences (the arithmetic of :meth:`logprobs`, so the same floats)."""
+    def _terms(self, seq: Sequence[str], exclude: bool, tokens: Iterable[str]
+               ) -> tuple[dict[str, float], dict[str, float], Callable[[tuple[str, str]], int]]:
+        """For ``tokens``: k · P(b) and the denominator c(a) + k, with the counts of ``seq`` (the mapped
+        text) removed when ``exclude`` (counts never below zero: a text that was not counted is scored
+        as it is), and the bigram count of a pair so corrected."""
         own_uni: Counter[str] = Counter(seq) if exclude else Counter()
         own_bi: Counter[tuple[str, str]] = Counter(pairwise(seq)) if exclude else Counter()
         own_first: Counter[str] = Counter(seq[:-1]) if exclude else Counter()
         n = max(1, self.size - (len(seq) if exclude else 0))
         vocab = len(self.uni) + 1
         uni_get, first_get, bi_get, own_bi_get, k = self.uni.get, self.first.get, self.bi.get, own_bi.get, self.k
-        tokens = {t for s in seqs for t in s}
-        # k · P(b) and the denominator c(a) + k of every token, counts never below zero: a text that
-        # was not counted is scored as it is
+        tokens = set(tokens)
         kpb = {t: k * ((max(0, uni_get(t, 0) - own_uni[t]) + 1) / (n + vocab)) for t in tokens}
         den = {t: max(0, first_get(t, 0) - own_first[t]) + k for t in tokens}
+
+        def count(ab: tuple[str, str]) -> int:
+            c = bi_get(ab, 0)
+            return max(0, c - own_bi_get(ab, 0)) if c else 0
+
+        return kpb, den, count
+
+    def mapped_logprobs(self, seq: Sequence[str], exclude: bool, seqs: Sequence[Sequence[str]]
+                        ) -> list[list[float]]:
+        """The log probability of each bigram of each of ``seqs`` (already :meth:`map`-ped: the text
+        and its reorderings), one list per sequence, with the counts of ``seq`` (the mapped text)
+        removed when ``exclude``. The unigram and left-side terms of a token are computed once for
+        all the sequences (the arithmetic of :meth:`logprobs`, so the same floats)."""
+        kpb, den, count = self._terms(seq, exclude, (t for s in seqs for t in s))
         log = math.log
-        out = []
-        for s in seqs:
-            lps = []
-            for ab in pairwise(s):
-                lps.append(log((max(0, bi_get(ab, 0) - own_bi_get(ab, 0)) + kpb[ab[1]]) / den[ab[0]]))
-            out.append(lps)
-        return out
+        return [[log((count(ab) + kpb[ab[1]]) / den[ab[0]]) for ab in pairwise(s)] for s in seqs]
+
+    def cross_logprob(self, seq: Sequence[str], exclude: bool, lefts: Counter, rights: Counter) -> float:
+        """The summed log probability of every bigram (a, b) of a token of ``lefts`` then one of
+        ``rights`` (mapped tokens with their multiplicities), scored as :meth:`mapped_logprobs` scores
+        them: in |lefts| · |rights| lookups, the unseen pairs (most) summed in closed form."""
+        kpb, den, count = self._terms(seq, exclude, [*lefts, *rights])
+        log = math.log
+        log_kpb = {b: log(kpb[b]) for b in rights}
+        unseen = sum(c * log_kpb[b] for b, c in rights.items())  # every pair as if never seen
+        n_right = sum(rights.values())
+        total = 0.0
+        for a, ca in lefts.items():
+            row = unseen - n_right * log(den[a])
+            for b, cb in rights.items():
+                c = count((a, b))
+                if c:
+                    row += cb * (log(c + kpb[b]) - log_kpb[b])
+            total += ca * row
+        return total
 
 
 @dataclass(frozen=True)
@@ -312,31 +334,35 @@ def _lexical(chunk: Sequence[str]) -> bool:
     return any(t.isalpha() and t != "A" for t in chunk)
 
 
-def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: bool = True,
-                   samples: int = 4) -> OrderEvidence:
-    """Word-order evidence for one paragraph given as :func:`order_chunks`. The random orders are
-    ``samples`` permutations of the chunks (words with their punctuation), seeded by the text
-    itself (deterministic)."""
+def order_evidence(chunks: Sequence[Sequence[str]], model: OrderModel, exclude: bool = True) -> OrderEvidence:
+    """Word-order evidence for one paragraph given as :func:`order_chunks`: the mean log probability
+    of its bigrams against their expected mean over every order of its chunks (words with their
+    punctuation). That expectation is exact, not sampled: a chunk's own bigrams are the same in any
+    order, and in a random order each chunk follows any given other one, opens or closes the text,
+    with probability 1/n — so a short sentence's verdict does not hang on a few random shuffles."""
     toks = [t for c in chunks for t in c]
     lexical = sum(map(_lexical, chunks)) / len(chunks) if chunks else 0.0
-    if len(chunks) < 3:
-        return OrderEvidence(0.0, 0.0, 0.0, 0.0, len(chunks), (), lexical)
-    seed = int.from_bytes(hashlib.blake2b("\x1f".join(toks).encode(), digest_size=8).digest(), "big")
-    rng = random.Random(seed)
+    n = len(chunks)
+    if n < 3:
+        return OrderEvidence(0.0, 0.0, 0.0, 0.0, n, (), lexical)
     mapped = [model.classes(c) for c in chunks]  # mapping is token by token: map the chunks once
-    orders = []
-    for _ in range(samples):
-        perm = list(mapped)
-        rng.shuffle(perm)  # the permutation depends only on the length: that of the chunks themselves
-        orders.append(["<s>", *(t for c in perm for t in c), "</s>"])
     seq = ["<s>", *(t for c in mapped for t in c), "</s>"]
-    real, *permuted = model.mapped_logprobs(seq, exclude, [seq, *orders])
-    shuffled = [lp for lps in permuted for lp in lps]
-    lp, slp = sum(real) / len(real), sum(shuffled) / len(shuffled)
+    firsts, lasts = [c[0] for c in mapped], [c[-1] for c in mapped]
+    inner = [list(c) for c in mapped if len(c) > 1]
+    # the pairs within chunks; each chunk's last token then its own first (no order joins a chunk to
+    # itself: taken out of the cross sum); the pairs at the text's two ends
+    own = [[la, f] for la, f in zip(lasts, firsts, strict=True)] + [["<s>", f] for f in firsts] \
+        + [[la, "</s>"] for la in lasts]
+    real, *rest = model.mapped_logprobs(seq, exclude, [seq, *inner, *own])
+    within = sum(lp for lps in rest[:len(inner)] for lp in lps)
+    diagonal, ends = (sum(lps[0] for lps in part) for part in (rest[len(inner):len(inner) + n], rest[len(inner) + n:]))
+    cross = model.cross_logprob(seq, exclude, Counter(lasts), Counter(firsts)) - diagonal
+    expected = within + (ends + cross) / n
+    lp, slp = sum(real) / len(real), expected / len(real)  # every order has as many bigrams as the text
     seq = ["<s>", *toks, "</s>"]
     order = sorted(range(len(real)), key=lambda i: real[i])[:3]
     worst = tuple(f"{seq[i]} {seq[i + 1]}".strip() for i in sorted(order))
-    return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(len(chunks)), lp, slp, len(chunks), worst, lexical)
+    return OrderEvidence(lp - slp, (lp - slp) * math.sqrt(n), lp, slp, n, worst, lexical)
 
 
 #: :func:`paragraph_order_evidence` by model, then by (text, language, lexicon); bounded.
@@ -348,7 +374,7 @@ def paragraph_order_evidence(text: str, model: OrderModel, lexicon: Lexicon | No
                              ) -> OrderEvidence:
     """``order_evidence(order_chunks(text, lexicon, lang), model)``, remembered per model and text: a
     corpus repeats paragraphs (steps, notes, republished articles), and the evidence depends on
-    nothing else (its random orders are seeded by the text)."""
+    nothing else."""
     cache = _ORDER_EVIDENCE.get(model)
     if cache is None:
         cache = _ORDER_EVIDENCE[model] = {}

@@ -324,6 +324,19 @@ def untranslated_tail(v: VariantSide, e: EnglishSide, min_words: int = 5) -> flo
     return (len(e.features) - 1 - last) / len(e.features)
 
 
+def ends_together(v: VariantSide, e: EnglishSide, last: int = 2) -> bool | None:
+    """Whether one of ``v``'s ``last`` content tokens (of those the dictionary knows) translates one of
+    ``e``'s ``last`` content words: a translation that drops its final punctuation still ends where its
+    original does, a cut one ends on a word from its middle (on the man pages, 71% of whole Swedish
+    translations and 7% of ones cut at 30-70% of their length). None where either side has no such
+    word. (Of languages that order a sentence as English does: a Japanese one ends on its verb.)"""
+    known = [opts for opts in v.options if opts]
+    if not known or not e.features:
+        return None
+    end = frozenset().union(*e.features[-last:])
+    return any(opts & end for opts in known[-last:])
+
+
 def order_agreement(v: VariantSide, e: EnglishSide) -> tuple[float | None, int]:
     """How far ``v`` keeps the word order of ``e``: of its tokens that match exactly one of ``e``'s
     words, the share of pairs that come in the same order on both sides (None for fewer than two

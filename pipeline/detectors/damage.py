@@ -41,15 +41,18 @@ def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | Non
     from ..text import link_like
 
     ev = truncation_evidence(text, original, lang, LengthModel(0.0, 1.0, 0))
-    unsaid = None
+    unsaid = ends = None
     if lexicon is not None:
-        from ..xling import prepare_english, prepare_variant, untranslated_tail
+        from ..lexicon import is_cjk
+        from ..xling import ends_together, prepare_english, prepare_variant, untranslated_tail
 
-        unsaid = untranslated_tail(prepare_variant(text, lexicon), prepare_english(original))
+        sides = prepare_variant(text, lexicon), prepare_english(original)
+        unsaid = untranslated_tail(*sides)
+        ends = None if is_cjk(lang) else ends_together(*sides)
     v = text.rstrip()
     return {"open": ev.ends_open, "closed": bool(_SENTENCE_END.search(v)), "dangling": ev.dangling, "v": len(v),
             "sentence": not link_like(original), "o": len(original.rstrip()), "tail": ev.tail, "end": len(text),
-            "last": True, "unsaid": None if unsaid is None else round(unsaid, 4),
+            "last": True, "unsaid": None if unsaid is None else round(unsaid, 4), "ends_together": ends,
             "sentences": [len(split_sentences(text, lang)), len(split_sentences(original, lang))]}
 
 
@@ -77,6 +80,9 @@ class TruncationDetector(Detector):
         min_pairs: int = setting(20, "aligned pairs of a language pair needed to learn its length ratio; with "
                                      "fewer, only open endings count", lo=2, hi=1_000_000)
         min_chars: int = setting(40, "originals shorter than this are not judged", lo=1, hi=100_000)
+        ends_said: bool = setting(True, "a paragraph that lacks its original's final punctuation but whose last "
+                                        "words, by the dictionary, translate the original's last words, and whose "
+                                        "length lies above z, does not end open (a dropped full stop, not a cut)")
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
         if not _translated_pair(group, ctx):
@@ -96,14 +102,17 @@ class TruncationDetector(Detector):
         from ..garble import LengthModel
 
         ratio = max(1, ev["v"]) / max(1, ev["o"])
-        # an open end cuts a sentence short only where the original ends one (not a heading or breadcrumb)
-        open_end = (ev["open"] or ev["dangling"] is not None) and ev["sentence"]
         if calibration.get("n", 0) >= s.min_pairs:
             model = LengthModel(calibration["median"], calibration["spread"], calibration["n"],
                                 calibration.get("ref", 0.0))
         else:  # no corpus to learn from: a translation about as long as its original
             model = LengthModel(0.0, 0.3, 0)
         z = model.z(ev["v"], ev["o"])
+        # an open end cuts a sentence short only where the original ends one (not a heading or breadcrumb);
+        # a missing full stop alone does not where its last words translate the original's last ones and
+        # its length is one a whole translation can have
+        dropped_stop = s.ends_said and ev.get("ends_together") and z > s.z
+        open_end = ev["sentence"] and (ev["dangling"] is not None or (ev["open"] and not dropped_stop))
         if not ((open_end and z <= s.z_open) or z <= s.z):
             return None
         if not open_end and (ev["unsaid"] is None or ev["unsaid"] < s.min_unsaid):

@@ -118,7 +118,7 @@ class MixedLanguageDetector(Detector):
                 continue
             source_text = " ".join(seg.text[sp.start:sp.end] for sp in seg.spans if sp.lang == ctx.source_lang)
             out.append({"expected": ctx.lang, "source": ctx.source_lang, "words": _span_words(seg, ctx.glossary),
-                        "function": _function_words(source_text, ctx.source_lang),
+                        "function": _function_words(source_text, ctx.source_lang, ctx.lang),
                         "spans": [[sp.start, sp.end, sp.lang, shorten(seg.text[sp.start:sp.end], 40)]
                                   for sp in seg.spans]})
         return out if any(out) else None
@@ -180,7 +180,7 @@ class CopiedRunDetector(Detector):
                 continue
             run, start, end = copied_run(seg.text, original)
             out.append({"run": len(run), "words": len(content_words(seg.text, ctx.glossary)),
-                        "function": _function_words(" ".join(run), ctx.source_lang),
+                        "function": _function_words(" ".join(run), ctx.source_lang, ctx.lang),
                         "text": shorten(" ".join(run), 60), "start": start, "end": end} if len(run) >= 2 else None)
         return out if any(out) else None
 
@@ -250,9 +250,7 @@ def _copied_share(text: str, original: str) -> float:
     return round(sum(1 for w in mine if w in theirs) / len(mine), 3)
 
 
-def _function_words(text: str, lang: str) -> int:
-    """How many function words of ``lang`` ``text`` holds."""
-    from ..lexicon import STOPWORDS
-
-    theirs = STOPWORDS.get(lang, frozenset())
-    return sum(1 for w in folded_words(text) if w in theirs)
+def _function_words(text: str, lang: str, expected: str) -> int:
+    """How many function words of ``lang`` ``text`` holds that are none of the ``expected`` language's
+    (Swedish "i" and "in" are no evidence of English in "I Writer kan du klistra in text")."""
+    return sum(1 for w in folded_words(text) if w in _function_words_only(lang, expected))
