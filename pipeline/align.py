@@ -271,20 +271,17 @@ def _pair_score(v: str, o: str, same_language: bool, lexicon=None) -> float:  # 
 
 def _cross_table(variant: list[str], original: list[str], lexicon, table_out: dict | None,  # noqa: ANN001
                  layout: tuple[Layout, Layout] | None = None) -> dict[tuple[int, int], list | dict]:
-    """The cross-lingual similarity of every 1:1, 2:1 and 1:2 group (``xling.similarity_matrix``;
+    """The cross-lingual similarity of every 1:1, 2:1 and 1:2 group (``xling.similarity_tables``;
     merged segments are read as one: their features joined), in the layout of ``similarity_table``;
     with a ``layout``, also of the 3:1 and 1:3 groups (``_three_tables``)."""
-    from .xling import prepare_english, prepare_variant, similarity_matrix
+    from .xling import prepare_english, prepare_variant, similarity_tables
 
     vs = [prepare_variant(t, lexicon) for t in variant]
     es = [prepare_english(t) for t in original]
-    v2 = [a.joined(b) for a, b in zip(vs, vs[1:])]
-    e2 = [a.joined(b) for a, b in zip(es, es[1:])]
-    one = similarity_matrix(vs, es)
+    one, two_one, one_two = similarity_tables(vs, es)
     if table_out is not None:
         table_out["1:1"] = one
-    table = {(1, 1): one.tolist(), (2, 1): similarity_matrix(v2, es).tolist() if v2 else [],
-             (1, 2): similarity_matrix(vs, e2).tolist() if e2 else []}
+    table = {(1, 1): one.tolist(), (2, 1): two_one.tolist(), (1, 2): one_two.tolist()}
     if layout is not None:
         table[(3, 1)], table[(1, 3)] = _three_tables(variant, original, vs, es, layout)
     return table

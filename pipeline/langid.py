@@ -71,6 +71,8 @@ def survey_text(text: str) -> str:
 
 def _sentence_like(text: str, min_letters: int) -> bool:
     """Long enough, and prose rather than names: most words do not start with a capital."""
+    if len(text) < min_letters:
+        return False
     ws = words(text)
     if len(ws) < 6 or sum(map(str.isalpha, text)) < min_letters:
         return False

@@ -610,7 +610,7 @@ def render_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, A
         k = position.get(r.anchor)
         prev_a = issue_anchors[k - 1] if k is not None and k > 0 else None
         next_a = issue_anchors[k + 1] if k is not None and k + 1 < len(issue_anchors) else None
-        row_html.append(Markup(_segment_html(r, view.lang, paired, prev_a, next_a)))
+        row_html.append(_segment_html(r, view.lang, paired, prev_a, next_a))
     findings = [(f.name, f.reason, r.anchor) for r in rows for f in r.flags
                 if f.name != "boilerplate" and f.waived is None]
     waived = [(f.name, f.reason, r.anchor) for r in rows for f in r.flags if f.waived is not None]
@@ -625,7 +625,7 @@ def render_article(article: Mapping[str, Any], segments: Sequence[Mapping[str, A
     script, csp = _script("article.js")
     n_issue_rows = sum(1 for r in rows if r.issue)
     return _environment().get_template("article.html").render(
-        article=view, row_html=row_html, present_flags=[f for f in present_flags if f in KNOWN_FLAGS],
+        article=view, rows_html=Markup("\n".join(row_html)), present_flags=[f for f in present_flags if f in KNOWN_FLAGS],
         n_issue_rows=n_issue_rows, n_rows=len(rows), issues_first=view.verdict == "fail" and n_issue_rows > 0,
         reason_html=[_reason_html(r, first_anchor, counts) for r in view.reasons], groups=groups,
         waived_total=len(waived), score_html=_score_line(view, paired), nav=navigation,

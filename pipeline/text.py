@@ -8,7 +8,9 @@ from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 # 1,000 / 1 000 / 1.5 / 10,5 / 2022 / 90-day -> the digits with their separators.
-NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[ \u00a0\u202f,.]\d{3})*(?:[.,]\d+)?(?![\w])|\d+")
+# (Each pattern opens on its digit and looks behind from there: the same matches as a look-behind
+# first, and the regex engine skips ahead to the next digit instead of testing every position.)
+NUMBER_RE = re.compile(r"\d(?<![\w.,]\d)\d*(?:[ \u00a0\u202f,.]\d{3})*(?:[.,]\d+)?(?![\w])|\d+")
 URL_RE = re.compile(r"https?://\S+|www\.\S+|@\w+")
 QUOTE_SPAN_RE = re.compile(r"“[^”]*”?|\"[^\"]*\"|«[^»]*»?|„[^“”]*[“”]?|”[^”]*”")
 OPENING_QUOTES = "“\"«„"
@@ -70,10 +72,10 @@ def normalize_number(token: str) -> str:
 
 #: A date written with one separator ("1/1/30", "1.1.30", "2020-01-31"): translations reorder and
 #: re-punctuate its parts, so it counts as its three numbers.
-DATE_RE = re.compile(r"(?<![\w.,/-])(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
+DATE_RE = re.compile(r"(\d(?<![\w.,/-]\d)\d{0,3})([./-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
 #: A digit next to a character of a script written without spaces ("表11.2", "2回").
-_UNSPACED_DIGIT = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])(?=\d)"
-                             r"|(?<=\d)(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_UNSPACED_CHAR_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_UNSPACED_DIGIT = re.compile(rf"(?<={_UNSPACED_CHAR_RE.pattern})(?=\d)|(?<=\d)(?={_UNSPACED_CHAR_RE.pattern})")
 
 
 def numbers(text: str) -> list[str]:
@@ -85,7 +87,9 @@ def numbers(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)
 def _numbers(text: str) -> tuple[str, ...]:
     """:func:`numbers`, remembered: the detectors and the aligner read the numbers of the same texts."""
-    text = _UNSPACED_DIGIT.sub(" ", URL_RE.sub(" ", text))
+    text = URL_RE.sub(" ", text)
+    if _UNSPACED_CHAR_RE.search(text):
+        text = _UNSPACED_DIGIT.sub(" ", text)
     text = DATE_RE.sub(lambda m: f" {int(m.group(1))} {int(m.group(3))} {int(m.group(4))} ", text)
     return tuple(normalize_number(m.group(0)) for m in NUMBER_RE.finditer(text))
 

@@ -7,7 +7,8 @@ code and URLs agree, and are the lengths in proportion.
 
 - :func:`prepare_variant` / :func:`prepare_english` turn a segment into its features once;
 - :func:`cross_similarity` scores one pair and returns the evidence (:class:`CrossSimilarity`);
-- :func:`similarity_matrix` scores every pair of two lists at once (numpy; the same arithmetic);
+- :func:`similarity_matrix` scores every pair of two lists at once (numpy; the same arithmetic), and
+  :func:`similarity_tables` also their 2:1 and 1:2 groups;
 - :class:`DocumentIndex` ranks English documents for a variant document (pairing): an inverted
   index over translated words, cognates and anchors, idf-weighted.
 """
@@ -386,33 +387,91 @@ def similarity_matrix(vs: list[VariantSide], es: list[EnglishSide]) -> np.ndarra
     small feature x segment incidences, never as dense feature matrices of the tokens."""
     if not vs or not es:
         return np.zeros((len(vs), len(es)))
-    (v_sizes, v_ids), (va_sizes, va_ids) = _stacked([v.numbered for v in vs])
-    (e_sizes, e_ids), (ea_sizes, ea_ids) = _stacked([e.numbered for e in es])
-    uniq, local = np.unique(np.concatenate([v_ids, e_ids, va_ids, ea_ids]), return_inverse=True)
-    nf = max(1, len(uniq))
-    cuts = np.cumsum([len(v_ids), len(e_ids), len(va_ids)])
-    v_local, e_local, va_local, ea_local = np.split(local.reshape(-1), cuts)
-    v_tokens = np.fromiter((len(v.options) for v in vs), dtype=np.int64, count=len(vs))
-    e_words = np.fromiter((len(e.features) for e in es), dtype=np.int64, count=len(es))
-    # features x segments: the features some token (word) of each segment has
-    v_union = _marks(nf, len(vs), v_local, np.repeat(np.repeat(np.arange(len(vs)), v_tokens), v_sizes))
-    e_union = _marks(nf, len(es), e_local, np.repeat(np.repeat(np.arange(len(es)), e_words), e_sizes))
-    tok_hit = _run_sums(e_union[v_local], v_sizes) > 0  # variant tokens x English segments
-    cov_v_num = _run_sums(tok_hit, v_tokens).astype(np.float32)
+    return _Counts(vs, es).scores()
+
+
+def similarity_tables(vs: list[VariantSide], es: list[EnglishSide]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``similarity_matrix`` of ``vs`` x ``es``, of each two neighbours of ``vs`` joined x ``es`` (2:1)
+    and of ``vs`` x each two neighbours of ``es`` joined (1:2): the same numbers as
+    ``similarity_matrix`` over the ``joined`` sides, counted from the one pair's incidences (a joined
+    segment's token hits add up; its words hit by either neighbour are both counts less the words
+    both hit)."""
+    if not vs or not es:
+        return np.zeros((len(vs), len(es))), np.zeros((max(0, len(vs) - 1), len(es))), \
+            np.zeros((len(vs), max(0, len(es) - 1)))
+    c = _Counts(vs, es)
+    one = c.scores()
+    if len(vs) > 1:
+        both = _run_sums(c.word_hit[:, :-1] & c.word_hit[:, 1:], c.e_words).T
+        anchors = c.v_anchors[:, :-1] | c.v_anchors[:, 1:]
+        two_one = _score(c.cov_v[:-1] + c.cov_v[1:], c.v_tokens[:-1] + c.v_tokens[1:],
+                         c.cov_e[:-1] + c.cov_e[1:] - both, c.e_words,
+                         anchors.T.astype(np.int32) @ c.e_anchors.astype(np.int32), anchors.sum(0), c.e_anchors.sum(0),
+                         c.v_len[:-1] + 1 + c.v_len[1:], c.e_len)
+    else:
+        two_one = np.zeros((0, len(es)))
+    if len(es) > 1:
+        both = _run_sums(c.tok_hit[:, :-1] & c.tok_hit[:, 1:], c.v_tokens)
+        anchors = c.e_anchors[:, :-1] | c.e_anchors[:, 1:]
+        one_two = _score(c.cov_v[:, :-1] + c.cov_v[:, 1:] - both, c.v_tokens,
+                         c.cov_e[:, :-1] + c.cov_e[:, 1:], c.e_words[:-1] + c.e_words[1:],
+                         c.v_anchors.T.astype(np.int32) @ anchors.astype(np.int32), c.v_anchors.sum(0), anchors.sum(0),
+                         c.v_len, c.e_len[:-1] + 1 + c.e_len[1:])
+    else:
+        one_two = np.zeros((len(vs), 0))
+    return one, two_one, one_two
+
+
+class _Counts:
+    """The counts of every pair of ``vs`` x ``es`` that the score is made of, and the incidences
+    they come from: ``tok_hit`` (variant tokens x English segments: the token translates some word
+    of the segment), ``word_hit`` (English words x variant segments), the anchors of each side
+    (anchor features x segments)."""
+
+    def __init__(self, vs: list[VariantSide], es: list[EnglishSide]) -> None:
+        (v_sizes, v_ids), (va_sizes, va_ids) = _stacked([v.numbered for v in vs])
+        (e_sizes, e_ids), (ea_sizes, ea_ids) = _stacked([e.numbered for e in es])
+        uniq, local = np.unique(np.concatenate([v_ids, e_ids]), return_inverse=True)
+        nf = max(1, len(uniq))
+        v_local, e_local = np.split(local.reshape(-1), [len(v_ids)])
+        self.v_tokens = np.fromiter((len(v.options) for v in vs), dtype=np.int64, count=len(vs))
+        self.e_words = np.fromiter((len(e.features) for e in es), dtype=np.int64, count=len(es))
+        # features x segments: the features some token (word) of each segment has
+        v_union = _marks(nf, len(vs), v_local, np.repeat(np.repeat(np.arange(len(vs)), self.v_tokens), v_sizes))
+        e_union = _marks(nf, len(es), e_local, np.repeat(np.repeat(np.arange(len(es)), self.e_words), e_sizes))
+        self.tok_hit = _run_sums(e_union[v_local], v_sizes) > 0
+        self.cov_v = _run_sums(self.tok_hit, self.v_tokens)
+        self.word_hit = _run_sums(v_union[e_local], e_sizes) > 0
+        self.cov_e = _run_sums(self.word_hit, self.e_words).T
+        a_uniq, a_local = np.unique(np.concatenate([va_ids, ea_ids]), return_inverse=True)
+        va_local, ea_local = np.split(a_local.reshape(-1), [len(va_ids)])
+        self.v_anchors = _marks(max(1, len(a_uniq)), len(vs), va_local, np.repeat(np.arange(len(vs)), va_sizes))
+        self.e_anchors = _marks(max(1, len(a_uniq)), len(es), ea_local, np.repeat(np.arange(len(es)), ea_sizes))
+        self.v_len = np.fromiter((v.length for v in vs), dtype=np.int64, count=len(vs))
+        self.e_len = np.fromiter((e.length for e in es), dtype=np.int64, count=len(es))
+
+    def scores(self) -> np.ndarray:
+        return _score(self.cov_v, self.v_tokens, self.cov_e, self.e_words,
+                      self.v_anchors.T.astype(np.int32) @ self.e_anchors.astype(np.int32),
+                      self.v_anchors.sum(0), self.e_anchors.sum(0), self.v_len, self.e_len)
+
+
+def _score(cov_v_num: np.ndarray, v_tokens: np.ndarray, cov_e_num: np.ndarray, e_words: np.ndarray,
+           inter: np.ndarray, v_anchors: np.ndarray, e_anchors: np.ndarray, v_len: np.ndarray, e_len: np.ndarray
+           ) -> np.ndarray:
+    """The score of every pair from its counts (rows x columns: tokens of the rows that translate a
+    word of the column, words of the column that a token of the row translates, shared anchors) and
+    the sides' sizes (tokens, words, anchors, characters), as ``cross_similarity`` computes it."""
     n_tok = v_tokens.astype(np.float32)[:, None]
-    cov_v = np.where(n_tok > 0, cov_v_num / np.where(n_tok > 0, n_tok, 1), 0.0).astype(np.float64)
-    word_hit = _run_sums(v_union[e_local], e_sizes) > 0  # English words x variant segments
-    cov_e_num = _run_sums(word_hit, e_words).T.astype(np.float32)
+    cov_v = np.where(n_tok > 0, cov_v_num.astype(np.float32) / np.where(n_tok > 0, n_tok, 1), 0.0).astype(np.float64)
     n_word = e_words.astype(np.float32)[None, :]
-    cov_e = np.where(n_word > 0, cov_e_num / np.where(n_word > 0, n_word, 1), 0.0).astype(np.float64)
+    cov_e = np.where(n_word > 0, cov_e_num.astype(np.float32) / np.where(n_word > 0, n_word, 1), 0.0
+                     ).astype(np.float64)
     f1 = np.where(cov_v + cov_e > 0, 2 * cov_v * cov_e / np.where(cov_v + cov_e > 0, cov_v + cov_e, 1), 0.0)
-    e_anchors = _marks(nf, len(es), ea_local, np.repeat(np.arange(len(es)), ea_sizes))
-    inter = _run_sums(e_anchors[va_local], va_sizes).astype(np.float64)
-    na, nb = va_sizes.astype(np.float32)[:, None], ea_sizes.astype(np.float32)[None, :]
-    n = na + nb
-    anchor = np.where(n > 0, 2 * inter / np.where(n > 0, n, 1), 0.0)
-    lv = np.array([max(1, v.length) for v in vs], dtype=np.float64)[:, None]
-    lo = np.array([max(1, e.length) for e in es], dtype=np.float64)[None, :]
+    n = v_anchors.astype(np.float32)[:, None] + e_anchors.astype(np.float32)[None, :]
+    anchor = np.where(n > 0, 2 * inter.astype(np.float64) / np.where(n > 0, n, 1), 0.0)
+    lv = np.maximum(1, v_len).astype(np.float64)[:, None]
+    lo = np.maximum(1, e_len).astype(np.float64)[None, :]
     length = (np.minimum(lv, lo) / np.maximum(lv, lo)) ** 2
     total = W_COVERAGE * f1 + W_LENGTH * length + np.where(n > 0, W_ANCHORS * anchor, 0.0)
     weight = W_COVERAGE + W_LENGTH + np.where(n > 0, W_ANCHORS, 0.0)

@@ -147,8 +147,8 @@ def score_part(p: ScorePart) -> tuple[pl.DataFrame, pl.DataFrame]:
     mine = mine[runs[p.part].start:runs[p.part].stop]
     wanted = pl.concat([mine["article_id"], mine["original_article_id"].drop_nulls()])
     structure = structure.filter(pl.col("article_id").is_in(wanted.implode()))
-    langs = pl.concat([pl.read_parquet(path, columns=["doc_path", "block_idx", "sent_idx", "text", "lang",
-                                                      "lang_confidence", "spans"]) for path in p.langid])
+    langs = pl.read_parquet(list(p.langid), columns=["doc_path", "block_idx", "sent_idx", "text", "lang",
+                                                     "lang_confidence", "spans"])
     segments = structure.join(langs, on=["doc_path", "block_idx", "sent_idx"])
     bt = pl.read_parquet(p.backtranslations).filter(pl.col("text").is_in(segments["text"].implode()))
     return score_articles(mine, segments, p.glossary, p.source_lang, p.align,

@@ -41,6 +41,7 @@ from pipeline.xling import (
     prepare_english,
     prepare_variant,
     similarity_matrix,
+    similarity_tables,
     untranslated_tail,
 )
 from tests.fixtures.bilingual import CorpusUnavailable, default_cache
@@ -90,6 +91,22 @@ def test_matrix_equals_the_pairwise_function(pages: list[ParallelPage], sv: Lexi
         for j, e in enumerate(es):
             assert m[i, j] == pytest.approx(cross_similarity(v, e).score, abs=1e-6)
     assert similarity_matrix([], es).shape == (0, len(es))
+
+
+def test_the_joined_tables_equal_the_matrix_of_the_joined_sides(pages: list[ParallelPage], sv: Lexicon) -> None:
+    compared = 0
+    for p in pages[:40]:
+        vs, es = [prepare_variant(t, sv) for t in p.xx], [prepare_english(t) for t in p.en]
+        one, two_one, one_two = similarity_tables(vs, es)
+        v2 = [a.joined(b) for a, b in itertools.pairwise(vs)]
+        e2 = [a.joined(b) for a, b in itertools.pairwise(es)]
+        assert np.array_equal(one, similarity_matrix(vs, es))
+        assert np.array_equal(two_one, similarity_matrix(v2, es).reshape(len(v2), len(es)))
+        assert np.array_equal(one_two, similarity_matrix(vs, e2).reshape(len(vs), len(e2)))
+        compared += two_one.size + one_two.size
+    assert compared > 10_000
+    empty = similarity_tables([], es)
+    assert [t.shape for t in empty] == [(0, len(es)), (0, len(es)), (0, len(es) - 1)]
 
 
 def test_evidence_explains_the_score(pages: list[ParallelPage], sv: Lexicon) -> None:

@@ -35,7 +35,8 @@ _SENTENCE_END = re.compile(r"[.!?。！？…:;][)\"“”»’'」』）]*$")
 def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | None = None) -> Evidence:
     """The truncation evidence of a translated paragraph ``text`` against its ``original``: whether it
     ends open or on a function word, both lengths, its tail, the number of sentences of each side, and
-    with a ``lexicon`` the share of the original's words after the last one it translates (``unsaid``)."""
+    with a ``lexicon`` the share of the original's words after the last one it translates (``unsaid``)
+    and whether its last words translate the original's last ones (``ends_together``; not in Japanese)."""
     from ..garble import LengthModel, truncation_evidence
     from ..segment import split_sentences
     from ..text import link_like
