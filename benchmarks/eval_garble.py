@@ -7,7 +7,8 @@ paragraph is, with probability 0.1 each, shuffled (its words in random order), t
 a word boundary at 30–70% of its length) or replaced (by a translated paragraph of another page);
 the rest stay good. The evidence then sees only what an audit sees: the pages as damaged, the
 aligned pairs, the corpus's own paragraphs for the word-order model (leave-one-out) and the length
-ratio the truncation detector calibrates on every aligned pair — no labels. Each detector's
+ratio the truncation detector calibrates on every aligned pair, the median order gain the word-order
+detector learns from every paragraph — no labels. Each detector's
 evidence rows and decision are the audit's own.
 
 Reported on both halves: the shipped settings, and settings chosen on the development half (per
@@ -142,9 +143,10 @@ def evidence(pages: list[ParallelPage], items: list[Item], lex: Lexicon, backgro
                                              better=max(alts, key=lambda a: a[1]) if alts else None,
                                              words=min(len(words(it.text)), len(words(en))), on_topic=on_topic[n]),
             })
-    calibration = DETECTORS["truncate"].calibrate([e["truncate"] for e in out])
+    calibrations = {kind: det.calibrate([e[kind] for e in out if e[kind] is not None]) for kind, det in DETECTORS.items()}
+    calibration = calibrations["truncate"]
     for e in out:
-        e["calibration"] = calibration
+        e["calibration"] = calibrations
     cost = (time.time() - t0) / max(1, len(items))
     return out, {"order model tokens": model.size, "order model build s": round(t_model, 2),
                  "length model": {"median ratio": round(float(np.exp(calibration["median"])), 3),
@@ -154,7 +156,7 @@ def evidence(pages: list[ParallelPage], items: list[Item], lex: Lexicon, backgro
 
 def flags(ev: dict, th: Thresholds) -> dict[str, bool]:
     """Which detectors flag one item with the settings ``th``."""
-    return {kind: ev[kind] is not None and det.decide(ev[kind], getattr(th, kind), ev["calibration"]) is not None
+    return {kind: ev[kind] is not None and det.decide(ev[kind], getattr(th, kind), ev["calibration"][kind]) is not None
             for kind, det in DETECTORS.items()}
 
 

@@ -230,11 +230,21 @@ _QUOTED_RE = re.compile(r"«[^«»]*»|‹[^‹›]*›")  # French quotes: thei
 
 
 def _separators(text: str) -> list[re.Match]:
-    return list(_SEPARATOR_RE.finditer(_QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)))
+    return list(_SEPARATOR_RE.finditer(_unquoted(text)))
 
 
 def _crumb(text: str) -> bool:
-    return bool(_CRUMB_RE.search(_QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)))
+    return bool(_CRUMB_RE.search(_unquoted(text)))
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED_RE.sub(lambda m: "q" * len(m.group(0)), text)
+
+
+def trail_steps(text: str) -> int:
+    """The steps of ``text`` read as a breadcrumb trail ("Debian Reference › Chapter 4. … › 4.5.2."):
+    its separators "›" and "»" (outside French quotes) plus one."""
+    return len(_TRAIL_RE.findall(_unquoted(text))) + 1
 
 
 def _trail(text: str) -> bool:

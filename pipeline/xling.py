@@ -406,8 +406,7 @@ def similarity_tables(vs: list[VariantSide], es: list[EnglishSide]) -> tuple[np.
         anchors = c.v_anchors[:, :-1] | c.v_anchors[:, 1:]
         two_one = _score(c.cov_v[:-1] + c.cov_v[1:], c.v_tokens[:-1] + c.v_tokens[1:],
                          c.cov_e[:-1] + c.cov_e[1:] - both, c.e_words,
-                         anchors.T.astype(np.int32) @ c.e_anchors.astype(np.int32), anchors.sum(0), c.e_anchors.sum(0),
-                         c.v_len[:-1] + 1 + c.v_len[1:], c.e_len)
+                         anchors, c.e_anchors, c.v_len[:-1] + 1 + c.v_len[1:], c.e_len)
     else:
         two_one = np.zeros((0, len(es)))
     if len(es) > 1:
@@ -415,8 +414,7 @@ def similarity_tables(vs: list[VariantSide], es: list[EnglishSide]) -> tuple[np.
         anchors = c.e_anchors[:, :-1] | c.e_anchors[:, 1:]
         one_two = _score(c.cov_v[:, :-1] + c.cov_v[:, 1:] - both, c.v_tokens,
                          c.cov_e[:, :-1] + c.cov_e[:, 1:], c.e_words[:-1] + c.e_words[1:],
-                         c.v_anchors.T.astype(np.int32) @ anchors.astype(np.int32), c.v_anchors.sum(0), anchors.sum(0),
-                         c.v_len, c.e_len[:-1] + 1 + c.e_len[1:])
+                         c.v_anchors, anchors, c.v_len, c.e_len[:-1] + 1 + c.e_len[1:])
     else:
         one_two = np.zeros((len(vs), 0))
     return one, two_one, one_two
@@ -451,17 +449,18 @@ class _Counts:
         self.e_len = np.fromiter((e.length for e in es), dtype=np.int64, count=len(es))
 
     def scores(self) -> np.ndarray:
-        return _score(self.cov_v, self.v_tokens, self.cov_e, self.e_words,
-                      self.v_anchors.T.astype(np.int32) @ self.e_anchors.astype(np.int32),
-                      self.v_anchors.sum(0), self.e_anchors.sum(0), self.v_len, self.e_len)
+        return _score(self.cov_v, self.v_tokens, self.cov_e, self.e_words, self.v_anchors, self.e_anchors,
+                      self.v_len, self.e_len)
 
 
 def _score(cov_v_num: np.ndarray, v_tokens: np.ndarray, cov_e_num: np.ndarray, e_words: np.ndarray,
-           inter: np.ndarray, v_anchors: np.ndarray, e_anchors: np.ndarray, v_len: np.ndarray, e_len: np.ndarray
-           ) -> np.ndarray:
+           v_marks: np.ndarray, e_marks: np.ndarray, v_len: np.ndarray, e_len: np.ndarray) -> np.ndarray:
     """The score of every pair from its counts (rows x columns: tokens of the rows that translate a
-    word of the column, words of the column that a token of the row translates, shared anchors) and
-    the sides' sizes (tokens, words, anchors, characters), as ``cross_similarity`` computes it."""
+    word of the column, words of the column that a token of the row translates), the anchors of each
+    side (anchor features x rows, x columns) and the sides' sizes (tokens, words, characters), as
+    ``cross_similarity`` computes it."""
+    inter = v_marks.T.astype(np.int32) @ e_marks.astype(np.int32)
+    v_anchors, e_anchors = v_marks.sum(0), e_marks.sum(0)
     n_tok = v_tokens.astype(np.float32)[:, None]
     cov_v = np.where(n_tok > 0, cov_v_num.astype(np.float32) / np.where(n_tok > 0, n_tok, 1), 0.0).astype(np.float64)
     n_word = e_words.astype(np.float32)[None, :]

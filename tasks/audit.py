@@ -201,8 +201,7 @@ def _langid_tasks(task: TqaTask, shards=None) -> list[IdentifyLanguageShard]:
 
 
 def _segments_with_text(structure_path: str, langid_targets) -> pl.DataFrame:
-    texts = pl.concat([pl.read_parquet(t.path, columns=["doc_path", "block_idx", "sent_idx", "text"])
-                       for t in langid_targets])
+    texts = pl.read_parquet([t.path for t in langid_targets], columns=["doc_path", "block_idx", "sent_idx", "text"])
     return pl.read_parquet(structure_path).join(texts, on=["doc_path", "block_idx", "sent_idx"])
 
 
@@ -222,7 +221,7 @@ class StructureCorpus(TqaTask):
         snap = self.snap
         columns = ["doc_path", "block_idx", "kind", "new_section", "chrome", "sent_idx", "text", "lang",
                    "lang_confidence"]
-        segments = pl.concat([pl.read_parquet(t.path, columns=columns) for t in self.input()])
+        segments = pl.read_parquet([t.path for t in self.input()], columns=columns)
         structure, articles = structure_corpus(segments, snap.manifest_langs, snap.manifest_originals,
                                                snap.source_lang, snap.configs["boilerplate"], snap.configs["pair"])
         write_parquet(self.output()["articles"], articles)

@@ -320,12 +320,61 @@ def test_word_order(pages: list[ParallelPage], prose: list[tuple[str, str]], sv:
 
     assert sum(map(flagged, real)) / 300 <= 0.03
     assert sum(map(flagged, shuffled)) / 300 >= 0.5
+    # the median gain of the language's own paragraphs, learned from them, flags more of the shuffled
+    # ones and still few real ones
+    calibration = det.calibrate([order_facts(e, unspaced=False) for e in real])
+    assert calibration["n"] >= settings.min_paragraphs and calibration["gain"] > 1.0
+
+    def learned(e):
+        return bool((facts := order_facts(e, unspaced=False)) and det.decide(facts, settings, calibration))
+
+    assert sum(map(learned, real)) / 300 <= 0.03  # measured 0 of 300, as without it
+    assert sum(map(learned, shuffled)) / 300 >= 0.8 > sum(map(flagged, shuffled)) / 300  # measured 260 and 173
     # leave-one-out: a paragraph's own counts make it look likelier than the rest of the corpus does
     x = prose[0][0]
     own = order_evidence(order_chunks(x, sv), model, exclude=False)
     assert own.logprob > real[0].logprob
     reason = det.decide(order_facts(shuffled[0], unspaced=False), WordOrderDetector.Settings(max_strength=99), {}).reason
     assert reason.startswith("word order implausible") and "least likely: “" in reason
+
+
+def test_a_shuffled_paragraph_is_judged_whole_where_its_sentences_are_too_short(pages: list[ParallelPage],
+                                                                                   sv: Lexicon) -> None:
+    """Shuffled, a paragraph's full stops move with its words, and the segmenter cuts it into pieces
+    that are each too short to judge or read as Swedish by chance; judged whole, as its sentences read
+    together, the paragraph is found. Real paragraphs of several sentences stay unflagged."""
+    from pipeline.groups import AlignedGroup, ArticleContext, ScoringResources, Segment
+
+    model = OrderModel(order_tokens(t, sv) for p in pages for t in p.xx)
+    det, settings = WordOrderDetector(), WordOrderDetector.Settings()
+    ctx = ArticleContext("sv-a1", "sv/x.txt", "variant", "sv", "en", "en",
+                         resources=ScoringResources({"sv": sv}, order_models={"sv": model}))
+    paragraphs = [t for p in pages for t in p.xx if len(split_sentences(t, "sv")) >= 2 and len(t.split()) >= 12][:200]
+    assert len(paragraphs) == 200
+    rng = random.Random(11)
+
+    def judged(texts: list[str]) -> tuple[bool, bool]:
+        """(flagged sentence by sentence alone, flagged at all) for one paragraph's pieces."""
+        segs = [Segment(i, "paragraph", t, "sv", block_idx=0) for i, t in enumerate(texts)]
+        groups = [AlignedGroup(i, "1:1", (seg,), ()) for i, seg in enumerate(segs)]
+        evidence = [e for rows in det.score_article(groups, ctx) for e in (rows or []) if e]
+        alone = any(det.decide({k: v for k, v in e.items() if k != "paragraph"}, settings, {}) for e in evidence
+                    if "gain" in e)
+        return alone, any(det.decide(e, settings, {}) for e in evidence)
+
+    real = [judged(split_sentences(t, "sv")) for t in paragraphs]
+    shuffled = []
+    for t in paragraphs:
+        words_ = t.split()
+        rng.shuffle(words_)
+        shuffled.append(judged(split_sentences(" ".join(words_), "sv")))
+    assert sum(f for _, f in real) <= 0.02 * len(real)  # measured 1 of 200
+    alone, whole = sum(a for a, _ in shuffled), sum(f for _, f in shuffled)
+    assert whole > alone and whole >= 0.8 * len(shuffled)  # measured 166 and 161 of 200
+    # a breadcrumb trail's steps come in no language's order: it is not judged
+    crumb = Segment(0, "paragraph", "Hjälp för LibreOffice › Textdokument › Formatera text › Ändra teckensnitt", "sv")
+    assert det.score(AlignedGroup(0, "1:1", (crumb,), ()), ctx) is None
+    assert det.score(AlignedGroup(0, "1:1", (dataclasses.replace(crumb, text=paragraphs[0]),), ()), ctx)
 
 
 def test_words_in_capitals_are_one_class(pages: list[ParallelPage], sv: Lexicon) -> None:

@@ -4,6 +4,7 @@ else. Each is relative to what the corpus's own aligned pairs look like."""
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..groups import PAIRED_KINDS, AlignedGroup, ArticleContext
+from ..boilerplate import trail_steps
+from ..groups import PAIRED_KINDS, AlignedGroup, ArticleContext, Segment
 from ..settings import Settings, setting
 from .base import Detector, Evidence, Finding, Highlight
 
@@ -258,14 +260,25 @@ class WordOrderDetector(Detector):
     name = "word_order"
     flag = "garbled"
     severity = "major"
-    summary = ("a translated paragraph's words are in an order the language does not use: its word pairs are no "
-               "likelier, under a model of the corpus's own text of that language, than the same words shuffled "
-               "(unless, by the dictionary, they keep their original's order)")
+    summary = ("a translated paragraph's words are in an order the language does not use: under a model of the "
+               "corpus's own text of that language, its word pairs are no likelier than the same words shuffled, or "
+               "far less so than the corpus's paragraphs in the language are; a paragraph of several sentences is "
+               "judged whole too (unless, by the dictionary, a sentence's words keep their original's order)")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
         max_strength: float = setting(0.5, "order strength (gain per word pair × √words) at or below which the "
-                                            "order is implausible", lo=-100.0, hi=100.0)
+                                            "order is implausible …", lo=-100.0, hi=100.0)
+        relative: float = setting(0.15, "… or at or below this share of the strength its number of words has at "
+                                        "the median gain of the corpus's paragraphs in the language (learned per "
+                                        "language pair: real text of a language gains about the same per pair at "
+                                        "any length; shuffled text gains nothing)", lo=0.0, hi=1.0)
+        min_paragraphs: int = setting(30, "paragraphs of a language (of 10 words or more: the length from which "
+                                          "relative applies) needed to learn its median gain; with fewer, only "
+                                          "max_strength counts", lo=1, hi=1_000_000)
+        paragraphs: bool = setting(True, "a paragraph of several sentences is judged whole too, its sentences read "
+                                         "together (shuffled, its full stops move with its words and cut it into "
+                                         "pieces each too short to tell)")
         min_tokens: int = setting(6, "words a paragraph needs", lo=3, hi=1000)
         min_tokens_unspaced: int = setting(8, "… in a language written without spaces (Japanese: runs of one "
                                               "script, shorter than words)", lo=3, hi=1000)
@@ -287,7 +300,7 @@ class WordOrderDetector(Detector):
 
         out: list[Evidence | None] = []
         for seg in group.variant:
-            if seg.block in ("boilerplate", "code", "title") or seg.lang in (None, ctx.source_lang):
+            if not _order_judged(seg, ctx):
                 out.append(None)
                 continue
             agreement = order_agreement(prepare_variant(seg.text, ctx.lexicon), prepare_english(group.original_text)) \
@@ -296,15 +309,82 @@ class WordOrderDetector(Detector):
                                    agreement))
         return out if any(out) else None
 
+    def score_article(self, groups: Sequence[AlignedGroup], ctx: ArticleContext
+                      ) -> list[Sequence[Evidence | None] | None]:
+        scored = [self.score(g, ctx) for g in groups]
+        model = ctx.resources.order_models.get(ctx.lang) if ctx.resources else None
+        if model is None or not ctx.translated or ctx.role != "variant":
+            return scored
+        from ..garble import paragraph_order_evidence
+        from ..lexicon import is_cjk
+
+        # a paragraph of several sentences is judged whole too ([flags] word_order_paragraphs)
+        paragraphs: dict[int, list[Segment]] = {}
+        for g in groups:
+            for seg in g.variant:
+                if seg.block_idx is not None and _order_judged(seg, ctx):
+                    paragraphs.setdefault(seg.block_idx, []).append(seg)
+        whole = {idx: order_facts(paragraph_order_evidence(" ".join(s.text for s in sorted(segs, key=lambda s: s.seg_id)),
+                                                           model, ctx.lexicon, ctx.lang), is_cjk(ctx.lang))
+                 for idx, segs in paragraphs.items() if len(segs) > 1}
+        whole = {idx: ev for idx, ev in whole.items() if ev is not None}
+        if not whole:
+            return scored
+        out: list[Sequence[Evidence | None] | None] = []
+        for g, rows in zip(groups, scored, strict=True):
+            rows = list(rows) if rows is not None else [None] * g.n_rows
+            for i, seg in enumerate(g.variant):
+                if seg.block_idx in whole and _order_judged(seg, ctx):
+                    rows[i] = {**(rows[i] or {}), "paragraph": whole[seg.block_idx]}
+            out.append(rows if any(rows) else None)
+        return out
+
+    def calibrate(self, evidence: list[Evidence]) -> dict:
+        gains = [e["gain"] for e in evidence
+                 if e and "gain" in e and e["tokens"] >= _LEARNED_TOKENS and e["lexical"] >= 0.5]
+        return {"gain": round(statistics.median(gains), 4), "n": len(gains)} if gains else {"n": 0}
+
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
-        if ev["tokens"] < (s.min_tokens_unspaced if ev["unspaced"] else s.min_tokens) \
-                or ev["strength"] > s.max_strength or ev["lexical"] < s.min_lexical:
-            return None
-        if ev["kept"] is not None and ev["matched"] >= s.kept_order_words and ev["kept"] >= s.kept_order:
-            return None  # its words come in their original's order: a translation that keeps it, not a shuffle
-        pairs = ", ".join(f"“{w}”" for w in ev["worst"])
-        return Finding(f"word order implausible: its word pairs are no likelier than the same words shuffled "
-                       f"(gain {ev['gain']:.2f} per pair; least likely: {pairs})")
+        learned = calibration.get("gain", 0.0) if calibration.get("n", 0) >= s.min_paragraphs else 0.0
+        if "gain" in ev and _implausible(ev, s, learned) and not (
+                ev["kept"] is not None and ev["matched"] >= s.kept_order_words and ev["kept"] >= s.kept_order):
+            # (words that come in their original's order are a translation that keeps it, not a shuffle)
+            return Finding(f"word order implausible: its word pairs are {_than(ev, s, learned)}")
+        whole = ev.get("paragraph") if s.paragraphs else None
+        if whole and _implausible(whole, s, learned):
+            return Finding(f"word order implausible in its paragraph, its sentences read together: the paragraph's "
+                           f"word pairs are {_than(whole, s, learned)}")
+        return None
+
+
+def _order_judged(seg: Segment, ctx: ArticleContext) -> bool:
+    """A segment whose word order is judged: body text in a language other than the source, not a
+    breadcrumb trail of three steps or more (its steps come in no language's order)."""
+    return seg.block not in ("boilerplate", "code", "title") and seg.lang not in (None, ctx.source_lang) \
+        and trail_steps(seg.text) < 3
+
+
+def _implausible(ev: Evidence, s: WordOrderDetector.Settings, learned: float) -> bool:
+    """Order evidence ``ev`` (of a segment or a paragraph) reads as shuffled: enough words of a language,
+    and a strength at or below ``max_strength`` or (from 10 words) ``relative`` of what the ``learned``
+    median gain gives its length."""
+    limit = max(s.max_strength, s.relative * learned * math.sqrt(ev["tokens"])) \
+        if ev["tokens"] >= _LEARNED_TOKENS else s.max_strength
+    return ev["tokens"] >= (s.min_tokens_unspaced if ev["unspaced"] else s.min_tokens) \
+        and ev["strength"] <= limit and ev["lexical"] >= s.min_lexical
+
+
+def _than(ev: Evidence, s: WordOrderDetector.Settings, learned: float) -> str:
+    """What the order evidence ``ev`` was found to be, for a reason."""
+    than = "no likelier than the same words shuffled" if ev["strength"] <= s.max_strength else \
+        f"barely likelier than the same words shuffled, where this corpus's paragraphs in the language gain {learned:.2f}"
+    pairs = ", ".join(f"“{w}”" for w in ev["worst"])
+    return f"{than} (gain {ev['gain']:.2f} per pair; least likely: {pairs})"
+
+
+#: Words a paragraph needs for its gain to count in the language's median, and for the threshold
+#: learned from it to apply (shorter ones scatter: headings, list items, table cells).
+_LEARNED_TOKENS = 10
 
 
 def order_facts(ev: OrderEvidence, unspaced: bool, agreement: tuple[float | None, int] | None = None
