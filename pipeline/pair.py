@@ -28,6 +28,8 @@ from .config import PairConfig
 from .frames import ARTICLE_SCHEMA
 from .text import CODE_RE, fold, folded_words, names, numbers
 
+#: batches the anchors of a corpus's articles are found in (spread over the processes a mapper has)
+_BATCHES = 8
 _LANG_PART_RE = re.compile(r"(?i)^[a-z]{2,3}(?:[-_][a-z]{2,4})?$")
 _LANG_SUFFIX_RE = re.compile(r"(?i)[._-][a-z]{2,3}(?:[-_][a-z]{2,4})?$")
 
@@ -165,16 +167,26 @@ class _Index:
         return out
 
 
+def anchors_of(texts: list[str]) -> list[set[str]]:
+    """:func:`anchors` of each text (a batch: the unit a parallel ``mapper`` ships to a process)."""
+    return [anchors(t) for t in texts]
+
+
+def _serial(fn: Callable[[list[str]], list], batches: list[list[str]]) -> list:
+    return [fn(b) for b in batches]
+
+
 def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, str | None],
-                  cfg: PairConfig, source_lang: str, lexicons: Mapping[str, object] | None = None
-                  ) -> tuple[dict[str, str], dict[str, Pairing]]:
+                  cfg: PairConfig, source_lang: str, lexicons: Mapping[str, object] | None = None,
+                  mapper: Callable = _serial) -> tuple[dict[str, str], dict[str, Pairing]]:
     """Role ('original' | 'variant') and pairing of every article, keyed by article id.
 
     ``manifest_original`` maps the documents the manifest lists to their original document (or
     None). Articles of documents it does not list are paired automatically: a variant in a language
     with a lexicon (``lexicons``: language -> ``pipeline.lexicon.Lexicon``) by the words its text
     translates to, names, numbers and code (``pipeline.xling.DocumentIndex``); others by names,
-    numbers, code and shared words alone.
+    numbers, code and shared words alone. ``mapper(fn, batches)`` returns ``[fn(b) for b in
+    batches]``; a caller with a process pool passes one that spreads the batches over it.
     """
     role: dict[str, str] = {}
     for a in articles:
@@ -189,7 +201,10 @@ def pair_articles(articles: list[ArticleText], manifest_original: Mapping[str, s
     _find_same_language_variants(auto, articles, role, cfg, source_lang)
 
     originals = [a for a in articles if role[a.article_id] == "original"]
-    features = {a.article_id: anchors(a.title + " " + a.body) for a in articles}
+    texts = [a.title + " " + a.body for a in articles]
+    batches = [texts[k::_BATCHES] for k in range(_BATCHES)]  # dealt, so each holds long and short texts
+    found = mapper(anchors_of, batches)
+    features = {a.article_id: found[i % _BATCHES][i // _BATCHES] for i, a in enumerate(articles)}
     index = _Index(originals, [a for a in articles if role[a.article_id] == "variant"], features)
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(originals):
@@ -398,7 +413,7 @@ def _mean_log_freq(ws: set[str], freq: Counter[str]) -> float:
 
 def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_original: Mapping[str, str | None],
                 manifest_role: Mapping[str, str | None], cfg: PairConfig, source_lang: str,
-                lexicons: Mapping[str, object] | None = None) -> pl.DataFrame:
+                lexicons: Mapping[str, object] | None = None, mapper: Callable = _serial) -> pl.DataFrame:
     """``articles`` with role and pairing columns. ``segments``: structure joined with text."""
     body = (segments.filter(pl.col("block") != "boilerplate")
             .group_by("article_id", maintain_order=True)
@@ -408,7 +423,7 @@ def pair_corpus(articles: pl.DataFrame, segments: pl.DataFrame, manifest_origina
     items = [ArticleText(a["article_id"], a["doc_path"], a["position"], a["lang"], manifest_role.get(a["doc_path"]),
                          *texts.get(a["article_id"], ("", "", ())))
              for a in articles.iter_rows(named=True)]
-    roles, pairs = pair_articles(items, manifest_original, cfg, source_lang, lexicons)
+    roles, pairs = pair_articles(items, manifest_original, cfg, source_lang, lexicons, mapper)
     ids = articles["article_id"].to_list()
     return articles.with_columns(
         pl.Series("role", [roles[i] for i in ids], dtype=pl.String),

@@ -57,8 +57,9 @@ from .parts import (
     JudgePart,
     ReportPart,
     ScorePart,
-    cut,
+    deal,
     extract_part,
+    in_order,
     judge_part,
     pool_size,
     report_part,
@@ -141,13 +142,17 @@ class ExtractShard(TqaTask):
         snap = self.snap
         self.check_digest(snap.extract_digests.get(self.shard, ""))
         docs = snap.shards[self.shard]
-        parts = [docs[r.start:r.stop] for r in cut([d.size for d in docs], pool_size())] or [[]]
+        parts = [[docs[i] for i in ix] for ix in deal([d.size for d in docs], pool_size())] or [[]]
         results = run_parts(extract_part, [
             ExtractPart(str(snap.root), tuple(part), tuple(snap.lang_hint(d.path) for d in part),
                         snap.configs["extract"], snap.configs["langid"]) for part in parts])
-        write_json(self.output()["problems"], [p.as_dict() for _, found, _ in results for p in found])
-        write_json(self.output()["survey"], {doc: votes for _, _, survey in results for doc, votes in survey.items()})
-        write_parquet(self.output()["segments"], pl.concat([frame for frame, _, _ in results]))
+        rank = {d.path: i for i, d in enumerate(docs)}
+        problems = sorted((p for _, found, _ in results for p in found), key=lambda p: rank.get(p.path, len(rank)))
+        survey = {doc: votes for _, _, votes_of in results for doc, votes in votes_of.items()}
+        write_json(self.output()["problems"], [p.as_dict() for p in problems])
+        write_json(self.output()["survey"], {doc: survey[doc] for doc in sorted(survey, key=rank.__getitem__)})
+        write_parquet(self.output()["segments"], in_order([frame for frame, _, _ in results], "doc_path",
+                                                          [d.path for d in docs]))
 
 
 def _extract_tasks(task: TqaTask) -> list[ExtractShard]:
@@ -246,7 +251,7 @@ class PairArticles(TqaTask):
         articles = pl.read_parquet(self.input()["structure"]["articles"].path)
         lexicons = scoring_resources(snap.configs["lexicons"], self.languages, snap.source_lang).lexicons
         write_parquet(self.output(), pair_corpus(articles, segments, snap.manifest_originals, snap.manifest_roles,
-                                                 snap.configs["pair"], snap.source_lang, lexicons))
+                                                 snap.configs["pair"], snap.source_lang, lexicons, run_parts))
 
 
 class BackTranslate(TqaTask):
@@ -341,8 +346,10 @@ class ScoreShard(TqaTask):
                       snap.configs["align"], snap.configs["lexicons"], self.languages, inputs["learn"].path, part,
                       parts)
             for part in range(parts)])
-        write_parquet(self.output()["articles"], pl.concat([arts for _, arts in results]))
-        write_parquet(self.output()["segments"], pl.concat([segs for segs, _ in results]))
+        order = (pl.read_parquet(inputs["pair"].path, columns=["doc_path", "article_id"])
+                 .filter(pl.col("doc_path").is_in([d.path for d in snap.shards[self.shard]]))["article_id"].to_list())
+        write_parquet(self.output()["articles"], in_order([arts for _, arts in results], "article_id", order))
+        write_parquet(self.output()["segments"], in_order([segs for segs, _ in results], "article_id", order))
 
 
 class _WithShardPlan(TqaTask):
@@ -463,7 +470,8 @@ class ReportShard(TqaTask):
         nav = navigation(status.get("order", []), mine)  # type: ignore[union-attr]
         pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, str(self.pages),
                                                    run, part, parts, nav) for part in range(parts)])
-        write_json(self.output(), [name for names in pages for name in names])
+        rank = {f"{a}.html": i for i, a in enumerate(mine)}
+        write_json(self.output(), sorted((name for names in pages for name in names), key=rank.__getitem__))
 
 
 class ReportCorpus(TqaTask):

@@ -1,4 +1,4 @@
-"""Shard work spread over the cores: a task cuts its shard into parts, the process pool runs one
+"""Shard work spread over the cores: a task deals its shard out into parts, the process pool runs one
 part per process, and the task only joins what comes back and writes its target.
 
 Each part function below reads its own inputs (corpus or work files: paths travel to the pool, not
@@ -65,18 +65,30 @@ def pool_size() -> int:
     return cfg.tqa().processes or (os.cpu_count() or 1)  # type: ignore[attr-defined]
 
 
-def cut(weights: Sequence[int], parts: int) -> list[range]:
-    """Indices ``0..len(weights)`` cut into at most ``parts`` contiguous, non-empty runs of about
-    equal total weight (contiguous, so joining the parts in order keeps the original order)."""
-    total, out, start, acc = sum(weights) or 1, [], 0, 0
+def deal(weights: Sequence[int], parts: int) -> list[list[int]]:
+    """Indices ``0..len(weights)`` dealt into at most ``parts`` non-empty lists of about equal total
+    weight: each index, in order, to the lightest list so far. Neighbours are usually alike (a
+    shard's originals, then its variants), so dealing them out balances the parts even where a
+    weight misjudges their cost, which a contiguous cut does not (measured on the benchmark: the
+    scoring parts of a shard differed by a fifth). Each list is in ascending order."""
+    n = max(1, min(parts, len(weights)))
+    out: list[list[int]] = [[] for _ in range(n)]
+    load = [0] * n
     for i, w in enumerate(weights):
-        acc += w
-        if acc * parts >= total * (len(out) + 1) and len(out) < parts - 1:
-            out.append(range(start, i + 1))
-            start = i + 1
-    if start < len(weights):
-        out.append(range(start, len(weights)))
-    return out
+        k = min(range(n), key=load.__getitem__)
+        out[k].append(i)
+        load[k] += max(1, w)
+    return [ix for ix in out if ix]
+
+
+def in_order(frames: Sequence[pl.DataFrame], key: str, order: Sequence[str]) -> pl.DataFrame:
+    """The parts' frames joined and put back in ``order`` (of column ``key``'s values; a stable sort,
+    so rows of one key keep their order)."""
+    rank = {k: i for i, k in enumerate(order)}
+    joined = pl.concat(frames)
+    return (joined.with_columns(pl.col(key).replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
+                                .alias("_rank"))
+            .sort("_rank", maintain_order=True).drop("_rank"))
 
 
 # --------------------------------------------------------------------------- extraction
@@ -131,7 +143,7 @@ class ScorePart:
 
 
 def score_part(p: ScorePart) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Scored segment and article rows of part ``p.part`` of the shard's articles (cut by their cost)."""
+    """Scored segment and article rows of part ``p.part`` of the shard's pages (dealt by their cost)."""
     pairs = pl.read_parquet(p.pairs)
     mine = pairs.filter(pl.col("doc_path").is_in(list(p.documents))).join(
         pairs.select(pl.col("article_id").alias("original_article_id"), pl.col("lang").alias("original_lang")),
@@ -140,11 +152,15 @@ def score_part(p: ScorePart) -> tuple[pl.DataFrame, pl.DataFrame]:
                                                       "block", "boilerplate_reason"])
     sizes = dict(structure.group_by("article_id").len().iter_rows())
     # the cost of an article: its segments, and for a paired variant the alignment with its original
-    runs = cut([sizes.get(a, 0) + (sizes.get(a, 0) + sizes.get(o, 0) if o else 0)
-                for a, o in mine.select("article_id", "original_article_id").iter_rows()], p.parts)
-    if p.part >= len(runs):
+    # dealt by page: the articles of a page that pair with one original article are aligned together
+    cost: dict[str, int] = defaultdict(int)
+    for doc, a, o in mine.select("doc_path", "article_id", "original_article_id").iter_rows():
+        cost[doc] += sizes.get(a, 0) + (sizes.get(a, 0) + sizes.get(o, 0) if o else 0)
+    docs = list(cost)
+    dealt = deal(list(cost.values()), p.parts)
+    if p.part >= len(dealt):
         return score_articles(mine.clear(), structure.clear(), p.glossary, p.source_lang, p.align)
-    mine = mine[runs[p.part].start:runs[p.part].stop]
+    mine = mine.filter(pl.col("doc_path").is_in([docs[i] for i in dealt[p.part]]))
     wanted = pl.concat([mine["article_id"], mine["original_article_id"].drop_nulls()])
     structure = structure.filter(pl.col("article_id").is_in(wanted.implode()))
     langs = pl.read_parquet(list(p.langid), columns=["doc_path", "block_idx", "sent_idx", "text", "lang",
@@ -205,10 +221,10 @@ class ReportPart:
 def report_part(p: ReportPart) -> list[str]:
     """Write the pages of part ``p.part`` of the shard's articles; returns their file names."""
     articles = pl.read_parquet(p.articles)
-    runs = cut(articles["n_segments"].fill_null(0).to_list(), p.parts)
-    if p.part >= len(runs):
+    dealt = deal(articles["n_segments"].fill_null(0).to_list(), p.parts)
+    if p.part >= len(dealt):
         return []
-    articles = articles[runs[p.part].start:runs[p.part].stop]
+    articles = articles[dealt[p.part]]
     segments = pl.read_parquet(p.segments).filter(pl.col("article_id").is_in(articles["article_id"].implode()))
     by_article: dict[str, list[dict]] = defaultdict(list)
     for row in frame_dicts(segments):
