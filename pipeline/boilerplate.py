@@ -7,7 +7,9 @@ Boilerplate is the site's frame, never content that several articles happen to s
 * ``frame``: a line in the run at the head or the tail of a page that recurs, next to the same
   neighbour (or the page's edge), across a large share of the site's pages of that language
   ("Connect with us", a copyright notice): frame comes in blocks; a short line between such lines
-  (a breadcrumb, a page's own "see also" link) belongs to the run;
+  (a breadcrumb, a page's own "see also" link) belongs to the run, as do link-like lines that recur
+  alone, breadcrumbs, and a menu written on one line ("1. Tutorials | 2. Package management | …")
+  whose items are lines of the site's pages;
 * ``teaser``: a link-like line whose lead words recur ("See also  <title>", "Se även  <title>");
 * ``repeated``: a short link-like line repeated many times in one page and found in others too
   ("Continue Reading");
@@ -26,6 +28,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from .config import BoilerplateConfig
@@ -157,11 +160,17 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
         return any(len(families_of.get((seq[j], seq[j + 1]), ())) >= n
                    for seq in sequences[b.doc_path] for j in (i - 1, i))
 
+    def menu(b: BlockInfo) -> bool:
+        """A menu written on one line ("1. Tutorials | 2. Package management | …") whose every item is
+        a line of as many of the site's pages as frame needs (their menus list the items one by one)."""
+        items = _MENU_RE.split(b.text)
+        return len(items) >= 3 and all(len(line_families.get(fold(i), ())) >= need(b) for i in items)
+
     def alone(b: BlockInfo) -> bool:
-        """A link-like line that recurs by itself ("Related topics"), or a breadcrumb ("Calc › Delete
-        Page Break"): frame once inside a run."""
+        """A link-like line that recurs by itself ("Related topics"), a breadcrumb ("Calc › Delete
+        Page Break") or a menu of the site's lines: frame once inside a run."""
         k = (b.doc_path, b.block_idx)
-        return bool(leads[k]) and (len(line_families.get(leads[k], ())) >= need(b) or _crumb(b.text))
+        return (bool(leads[k]) and (len(line_families.get(leads[k], ())) >= need(b) or _crumb(b.text))) or menu(b)
 
     labels: dict[tuple[str, int], str] = {}
     for b in blocks:
@@ -200,7 +209,7 @@ def label_boilerplate(blocks: list[BlockInfo], cfg: BoilerplateConfig, doc_langs
         return line is not None and 2 * framed[line] >= seen[line]
 
     labels = label_runs(lambda b: in_block(b) and framing(keys[(b.doc_path, b.block_idx)]),
-                        lambda b: alone(b) and (framing(leads[(b.doc_path, b.block_idx)]) or _crumb(b.text)))
+                        lambda b: alone(b) and (framing(leads[(b.doc_path, b.block_idx)]) or _crumb(b.text) or menu(b)))
     frame_langs = {b.lang for b in blocks if labels.get((b.doc_path, b.block_idx), "").startswith("site frame")}
     _label_mirrored(by_doc, labels, frame_langs, cfg)
     return labels
@@ -214,6 +223,7 @@ def _majority(blocks: list[BlockInfo]) -> str | None:
     return chars.most_common(1)[0][0] if chars else None
 
 
+@lru_cache(maxsize=65_536)
 def _short(text: str, max_words: int) -> bool:
     """At most ``max_words`` words (in a script written without spaces: as many characters as that
     many words take, about three each)."""
@@ -226,6 +236,7 @@ _SEPARATOR_RE = re.compile(r"\s[›>»|·•→/–—]\s|:\s")
 _CRUMB_RE = re.compile(r"\s[›»→]\s")
 _TRAIL_RE = re.compile(r"\s[›»]\s")  # a breadcrumb trail's separator (not a menu path's "→")
 _TRAIL_STEP_WORDS = 8
+_MENU_RE = re.compile(r"\s[|·•]\s")  # between the items of a menu written on one line
 _QUOTED_RE = re.compile(r"«[^«»]*»|‹[^‹›]*›")  # French quotes: their » and › separate nothing
 
 
@@ -253,6 +264,7 @@ def _trail(text: str) -> bool:
     return len(steps) > 1 and all(_short(step, _TRAIL_STEP_WORDS) for step in steps)
 
 
+@lru_cache(maxsize=65_536)  # a site's frame lines recur on every page
 def _lead(text: str) -> str | None:
     """The lead of a short link-like line, a breadcrumb or a menu — what comes before its first
     separator ("Home › …", "This page is: …"), else the line itself when short, or its first two

@@ -85,8 +85,10 @@ def survey_samples(blocks: list[tuple[str, str]], cfg: LangIdConfig) -> list[str
     letters (shorter text, names and code are too easily taken for another language): the first
     and the last two (where translated chrome sits), its longest title, and the
     ``survey_samples`` longest — each cut to 200 characters."""
-    texts = [survey_text(text) for _, text in blocks]
-    usable = [i for i, t in enumerate(texts) if blocks[i][0] != "code" and _sentence_like(t, cfg.survey_min_letters)]
+    n = cfg.survey_min_letters
+    texts = {i: survey_text(text) for i, (kind, text) in enumerate(blocks)  # it only takes letters away
+             if kind != "code" and len(text) >= n and sum(map(str.isalpha, text)) >= n}
+    usable = [i for i, t in texts.items() if _sentence_like(t, n)]
     titles = sorted((i for i in usable if blocks[i][0] == "title"), key=lambda i: (-len(texts[i]), i))
     longest = sorted(usable, key=lambda i: (-len(texts[i]), i))
     picks = dict.fromkeys(usable[:2] + usable[-2:] + titles[:1])

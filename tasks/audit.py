@@ -66,7 +66,15 @@ from .parts import (
     run_parts,
     score_part,
 )
-from .targets import atomic_write_text, write_json, write_json_path, write_parquet, write_parquet_path, write_pickle
+from .targets import (
+    atomic_folder,
+    atomic_write_text,
+    write_json,
+    write_json_path,
+    write_parquet,
+    write_parquet_path,
+    write_pickle,
+)
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
 
@@ -468,8 +476,9 @@ class ReportShard(TqaTask):
         shard = final["shards"][self.shard]
         mine = pl.read_parquet(shard["articles"].path, columns=["article_id"])["article_id"].to_list()
         nav = navigation(status.get("order", []), mine)  # type: ignore[union-attr]
-        pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, str(self.pages),
-                                                   run, part, parts, nav) for part in range(parts)])
+        with atomic_folder(self.pages) as folder:
+            pages = run_parts(report_part, [ReportPart(shard["segments"].path, shard["articles"].path, str(folder),
+                                                       run, part, parts, nav) for part in range(parts)])
         rank = {f"{a}.html": i for i, a in enumerate(mine)}
         write_json(self.output(), sorted((name for names in pages for name in names), key=rank.__getitem__))
 

@@ -37,7 +37,6 @@ from pipeline.resources import ResourcesConfig, scoring_resources
 from pipeline.report import render_article
 from pipeline.waivers import read_waivers, today
 
-from .targets import atomic_write_text
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -211,7 +210,7 @@ def judge_part(p: JudgePart) -> None:
 class ReportPart:
     segments: str  # the shard's final segment table
     articles: str  # the shard's final article table
-    out: str  # the folder the shard's pages go to
+    out: str  # the folder the shard's pages go to (new, and published whole by the task: files written plainly)
     run: dict  # run context of every page (tool, corpus, stages, models, generated)
     part: int
     parts: int
@@ -232,7 +231,7 @@ def report_part(p: ReportPart) -> list[str]:
     names = []
     for art in articles.iter_rows(named=True):
         path = Path(p.out) / f"{art['article_id']}.html"
-        atomic_write_text(path, render_article(art, by_article[art["article_id"]], p.run,
-                                               (p.nav or {}).get(art["article_id"])))
+        path.write_text(render_article(art, by_article[art["article_id"]], p.run, (p.nav or {}).get(art["article_id"])),
+                        encoding="utf-8")
         names.append(path.name)
     return names

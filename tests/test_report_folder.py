@@ -97,6 +97,28 @@ def test_a_killed_audit_leaves_the_old_report_or_the_new_one(two_corpora, tmp_pa
         current = target
     generations = tmp_path / ".report.tqa" / "generations"
     assert len(list(generations.iterdir())) == 1  # the killed runs' leftovers are gone
+    assert not list((tmp_path / ".report.tqa" / "work" / "pages").glob(".*"))  # and their half-written page folders
+
+
+def test_a_shards_pages_are_published_whole(tmp_path):
+    """A shard's page folder is filled beside its place and then put there whole: a failure while
+    writing keeps the earlier folder as it was, and leaves nothing of the failed try."""
+    from tasks.targets import atomic_folder
+
+    folder = tmp_path / "pages" / "0003-5a83df861bc13b016e0190bc"
+    with atomic_folder(folder) as new:
+        (new / "en-a1.html").write_text("<p>first</p>", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_folder(folder) as new:
+        (new / "sv-a1.html").write_text("<p>half</p>", encoding="utf-8")
+        raise RuntimeError("a page failed to render")
+    assert _tree(folder) == {"en-a1.html": b"<p>first</p>"}
+    assert list(folder.parent.iterdir()) == [folder]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask  # as readable as the files in it
+    with atomic_folder(folder) as new:
+        (new / "sv-a1.html").write_text("<p>second</p>", encoding="utf-8")
+    assert _tree(folder) == {"sv-a1.html": b"<p>second</p>"}
 
 
 def test_two_audits_into_one_folder_at_once_give_one_report(two_corpora, tmp_path):

@@ -562,6 +562,45 @@ def test_the_breadcrumb_under_a_pages_title_is_frame_and_the_title_is_not() -> N
             assert all((doc, i) in labels for i in range(n))  # the pager's links too
 
 
+def test_a_menu_written_on_one_line_is_frame_where_the_sites_pages_list_its_items() -> None:
+    """Debian Reference in Japanese: most pages list the site's menu one item per line, a few write it
+    on one line ("1. GNU/Linux チュートリアル | 2. Debian パッケージ管理 | …"): a line of too few pages to
+    recur. That line, and the breadcrumb trail after it, are the frame; the page's title and text are not."""
+    from pipeline.boilerplate import BlockInfo, label_boilerplate
+    from pipeline.config import BoilerplateConfig
+
+    menu = ["1. GNU/Linux チュートリアル", "2. Debian パッケージ管理", "3. システムの初期化", "4. 認証とアクセスの制御",
+            "5. ネットワークの設定", "6. ネットワークアプリケーション"]
+    pages = [("3.7.1. ソケットの起動", "第3章 システムの初期化",
+              "最初に、システムがインストールしたサービスの unit を無効化しましょう。"),
+             ("1.6.4. 正規表現を使ったグローバル置換", "第1章 GNU/Linux チュートリアル",
+              "ed(1) コマンドを使うとファイル中の全ての FROM_REGEX を TO_TEXT に置換できます。"),
+             ("2.7.12. equivs パッケージ", "第2章 Debian パッケージ管理",
+              "ソースからプログラムをコンパイルして Debian パッケージを置き換えるなら、本当のローカルの Debian 化したパッケージにするのが最善です。"),
+             ("4.5.2. 近代的な集中システム管理", "第4章 認証とアクセスの制御",
+              "近代的な集中システム管理は集中化された LDAP サーバーを使って展開できます。"),
+             ("5.1.1. ホスト名の解決", "第5章 ネットワークの設定",
+              "ホスト名の解決は、現在 NSS (名前サービススイッチ) メカニズムによってもサポートされています。"),
+             ("6.2.1. メールの基本", "第6章 ネットワークアプリケーション",
+              "メールメッセージはヘッダーとボディーの 2 つの部分からなります。"),
+             ("1.2.3. ファイルシステムのパーミッション", "第1章 GNU/Linux チュートリアル",
+              "Unix 的システムのファイルシステムのパーミッションは影響するユーザーの 3 つのカテゴリーに関して定義されています。"),
+             ("3.2.1. systemd init", "第3章 システムの初期化",
+              "本セクションは PID=1 の systemd プログラムによってシステムがどのように起動されるかを記述します。")]
+    blocks = []
+    for k, (title, chapter, text) in enumerate(pages):
+        one_line = k == 0
+        lines = ["Debian リファレンス", *([" | ".join(menu)] if one_line else menu), "目次",
+                 f"Debian リファレンス › {chapter} › {title}", "戻る", "ホーム", "次へ"]
+        kinds = ["paragraph"] * len(lines) + ["title", "paragraph"]
+        blocks += [BlockInfo(f"ja/p{k}.html", i, kind, t, False, "ja")
+                   for i, (t, kind) in enumerate(zip([*lines, title, text], kinds, strict=True))]
+    labels = label_boilerplate(blocks, BoilerplateConfig())
+    for k in range(len(pages)):
+        doc = [b for b in blocks if b.doc_path == f"ja/p{k}.html"]
+        assert [b.text for b in doc if (b.doc_path, b.block_idx) not in labels] == [pages[k][0], pages[k][2]]
+
+
 def test_japanese_steps_before_a_pages_footer_are_its_text() -> None:
     """LibreOffice's Japanese help: many pages end their steps with the same one ("ファイル → 名前を付けて保存
     を選択します。", Choose File – Save As), right before the footer. The steps after it on one page are

@@ -40,7 +40,6 @@ def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | Non
     with a ``lexicon`` the share of the original's words after the last one it translates (``unsaid``)
     and whether its last words translate the original's last ones (``ends_together``; not in Japanese)."""
     from ..garble import LengthModel, truncation_evidence
-    from ..segment import split_sentences
     from ..text import link_like
 
     ev = truncation_evidence(text, original, lang, LengthModel(0.0, 1.0, 0))
@@ -56,7 +55,15 @@ def truncation_facts(text: str, original: str, lang: str, lexicon: Lexicon | Non
     return {"open": ev.ends_open, "closed": bool(_SENTENCE_END.search(v)), "dangling": ev.dangling, "v": len(v),
             "sentence": not link_like(original), "o": len(original.rstrip()), "tail": ev.tail, "end": len(text),
             "last": True, "unsaid": None if unsaid is None else round(unsaid, 4), "ends_together": ends,
-            "sentences": [len(split_sentences(text, lang)), len(split_sentences(original, lang))]}
+            "sentences": [_sentences(text, lang), _sentences(original, lang)]}
+
+
+@lru_cache(maxsize=16_384)
+def _sentences(text: str, lang: str) -> int:
+    """The number of sentences of ``text`` (remembered: an original is compared with each of its variants)."""
+    from ..segment import split_sentences
+
+    return len(split_sentences(text, lang))
 
 
 class TruncationDetector(Detector):
