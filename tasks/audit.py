@@ -354,10 +354,11 @@ class ScoreShard(TqaTask):
                       snap.configs["align"], snap.configs["lexicons"], self.languages, inputs["learn"].path, part,
                       parts)
             for part in range(parts)])
-        order = (pl.read_parquet(inputs["pair"].path, columns=["doc_path", "article_id"])
-                 .filter(pl.col("doc_path").is_in([d.path for d in snap.shards[self.shard]]))["article_id"].to_list())
-        write_parquet(self.output()["articles"], in_order([arts for _, arts in results], "article_id", order))
-        write_parquet(self.output()["segments"], in_order([segs for segs, _ in results], "article_id", order))
+        # a page's rows stay in one part, in the pairing table's order; pages go back in the shard's
+        # order, which is the pairing table's too (both sorted by path)
+        order = [d.path for d in snap.shards[self.shard]]
+        write_parquet(self.output()["articles"], in_order([arts for _, arts in results], "doc_path", order))
+        write_parquet(self.output()["segments"], in_order([segs for segs, _ in results], "doc_path", order))
 
 
 class _WithShardPlan(TqaTask):
