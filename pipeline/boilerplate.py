@@ -245,7 +245,9 @@ def _separators(text: str) -> list[re.Match]:
 
 
 def _crumb(text: str) -> bool:
-    return bool(_CRUMB_RE.search(_unquoted(text)))
+    """A breadcrumb: steps joined by "›", "»" or "→" — not a sentence that names a menu path on its way
+    ("書式 → レイヤーを選択します。", Choose Format → Layer)."""
+    return link_like(text) and bool(_CRUMB_RE.search(_unquoted(text)))
 
 
 def _unquoted(text: str) -> str:
@@ -268,16 +270,18 @@ def _trail(text: str) -> bool:
 def _lead(text: str) -> str | None:
     """The lead of a short link-like line, a breadcrumb or a menu — what comes before its first
     separator ("Home › …", "This page is: …"), else the line itself when short, or its first two
-    words — by which it recurs; None for other lines. A labelled line ("Title is: …") may run as
-    long as a breadcrumb: its tail is a page's name."""
+    words — by which it recurs; None for other lines, and for a sentence whatever its separators (a
+    step "ファイル → 印刷を選択します。" is led by a menu, not a link). A labelled line ("Title is: …")
+    may run as long as a breadcrumb: its tail is a page's name."""
+    if not link_like(text):
+        return None
     n = len(words(text))
     found = _separators(text)
     m = found[0] if found else None
     links = len(found)
-    labelled = m is not None and m.start() > 0 and m.group(0).startswith(":") and link_like(text) \
-        and len(words(text[:m.start()])) <= 3
-    if (n > 12 and links < 2 and not labelled) or n > 40 or (not link_like(text) and not m):
-        return None  # a sentence; but a breadcrumb or a menu (two separators and more) may run long
+    labelled = m is not None and m.start() > 0 and m.group(0).startswith(":") and len(words(text[:m.start()])) <= 3
+    if (n > 12 and links < 2 and not labelled) or n > 40:
+        return None  # a long line; but a breadcrumb or a menu (two separators and more) may run long
     if m and m.start() > 0:
         head = text[:m.start()]
     else:  # a short line is its own lead ("Table des matières" leads "Table des matières | 1. …")

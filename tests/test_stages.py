@@ -632,6 +632,36 @@ def test_japanese_steps_before_a_pages_footer_are_its_text() -> None:
     assert all(("ja/p0.html", i) in labels for i in first if blocks[i].chrome)
 
 
+def test_a_step_that_names_a_menu_path_is_text_not_a_breadcrumb() -> None:
+    """LibreOffice's Japanese help writes its menu paths with "→" ("書式 → レイヤーを選択します。", Choose
+    Format - Layer), and many pages end with such a step right before the footer. "→" also joins a
+    breadcrumb's steps, and "書式" (Format) leads steps on many pages; but a line that ends a sentence is
+    a step of the page's own, neither a breadcrumb nor a link-like line the site repeats."""
+    from pipeline.boilerplate import BlockInfo, label_boilerplate
+    from pipeline.config import BoilerplateConfig
+
+    head = ["LibreOffice 7.4 ヘルプ", "文書ドキュメント(Writer) | 表計算ドキュメント(Calc) | プレゼンテーション(Impress)",
+            "全てのモジュール内を検索"]
+    foot = ["フィードバックを送る · Get Involved · Donate to LibreOffice · 法的な情報",
+            "Copyright (c) 2000, 2010 LibreOffice contributors and/or their affiliates."]
+    pages = [("書式メニュー", ["寸法線のコンテキストメニューで 「寸法の記入」 を選択します。",
+                         "書式 → レイヤーを選択します (LibreOffice Draw のみ)。"]),
+             ("セルの枠線", ["選択したセルにさまざまな線を適用できます。", "書式 → セルを選択します。"]),
+             ("行の非表示", ["これは、書式 → 行 → 非表示 コマンドを使用して手動で非表示にした行とは逆になります。"]),
+             ("ヘッダー", ["ヘッダーを書式設定するには、メニュー 書式 → ページ → ヘッダー を選択します。"]),
+             ("段落", ["段落を選択します。", "書式 → 段落 → インデントと間隔 を選択します。"]),
+             ("文字", ["書式 → 文字 を選択します。"])]
+    blocks = []
+    for k, (title, steps) in enumerate(pages):
+        lines = [(t, "paragraph") for t in head] + [(f"{head[0]} › {title}", "paragraph"), (title, "title")] + \
+            [(t, "paragraph") for t in [*steps, *foot]]
+        blocks += [BlockInfo(f"ja/p{k}.html", i, kind, t, False, "ja") for i, (t, kind) in enumerate(lines)]
+    labels = label_boilerplate(blocks, BoilerplateConfig())
+    for k, (title, steps) in enumerate(pages):
+        kept = [b.text for b in blocks if b.doc_path == f"ja/p{k}.html" and (b.doc_path, b.block_idx) not in labels]
+        assert kept == [title, *steps]
+
+
 def test_a_substitution_is_flagged_on_the_segment_that_holds_it() -> None:
     """A spun copy of a LibreOffice help page: its unchanged heading aligned with the paragraph after it
     (one 2:1 group). The paragraph carries the finding, not the heading."""
