@@ -390,6 +390,37 @@ def test_the_originals_own_text_is_untranslated_whatever_spans_the_identifier_se
     assert flags == ["untranslated"] and reasons[0].startswith("identical to the original segment"), reasons
 
 
+def test_a_short_step_left_in_english_is_untranslated_and_a_name_is_not() -> None:
+    """LibreOffice's German and Swedish help pages whose body was left in English: short steps ("Click
+    the Format button.") have too few words for lingua to be sure among the corpus's languages, and it
+    reads "On the Standard toolbar, click" as German. A step identical to its original, in English
+    grammar, is untranslated all the same; a name or a term copied as it is ("LibreOffice Writer",
+    "Basic IDE") is not, nor the same words in a sentence of the page's language."""
+    from pipeline.config import LangIdConfig
+    from pipeline.detectors.language import UntranslatedDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+    from pipeline.judge import decide_row
+    from pipeline.langid import identify
+
+    languages = ("de", "en", "fr", "it", "ja", "sv")
+
+    def flags(text: str, original: str, lang: str) -> list[str]:
+        got = identify([text], languages, LangIdConfig())[0]
+        seg = Segment(0, "list_item", text, got.lang, got.confidence)
+        group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "list_item", original, "en"),), 0.5)
+        ctx = ArticleContext(f"{lang}-a1", f"{lang}/text/swriter/guide/x.html", "variant", lang, "en", "en")
+        return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
+                          {}, f"{lang}-en")[0]
+
+    assert identify(["On the Standard toolbar, click"], languages, LangIdConfig())[0].lang != "en"  # lingua's view
+    for step, lang in [("Click the Format button.", "de"), ("On the Standard toolbar, click", "de"),
+                       ("Click in a footnote or endnote.", "sv"), ("The Text Import dialog opens.", "sv")]:
+        assert flags(step, step, lang) == ["untranslated"], step
+    for name, lang in [("LibreOffice Writer", "de"), ("Basic IDE", "sv"), ("Microsoft Excel 2007-365", "sv")]:
+        assert flags(name, name, lang) == [], name
+    assert flags("Klicken Sie auf die Schaltfläche Format.", "Click the Format button.", "de") == []
+
+
 def test_a_japanese_line_with_english_glosses_is_translated() -> None:
     """Debian Reference's Japanese edition glosses its terms in English ("必須 (essential)"); lingua reads
     such lines as English, and by letters alone they are mostly Latin. Their Japanese words say the

@@ -36,6 +36,11 @@ class UntranslatedDetector(Detector):
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
         min_words: int = setting(4, "content words (outside quotes, names, code) a segment needs", lo=1, hi=1000)
+        min_words_identical: int = setting(3, "… a segment identical to its original needs, when it holds a function "
+                                              "word of the source language that is none of the expected language's "
+                                              "(\"Click the Format button.\" left in a German page: a sentence, "
+                                              "not a name or a term), whatever language it is identified as",
+                                           lo=1, hi=1000)
         min_confidence: float = setting(0.5, "language-identification confidence needed", lo=0.0, hi=1.0)
         max_expected_span_words: int = setting(2, "a mixed segment is untranslated only when its spans in the "
                                                   "expected language hold at most this many words", lo=0, hi=1000)
@@ -63,6 +68,7 @@ class UntranslatedDetector(Detector):
                   "identical": len(group.variant) == 1 and group.copies_original,
                   "paired": ctx.paired, "end": len(seg.text), "source_script": _latin_share(plain),
                   "expected_function_words": _function_share(plain, ctx.lang, ctx.source_lang),
+                  "source_function_words": _function_words(plain, ctx.source_lang, ctx.lang),
                   "copied": _copied_share(plain, original) if original else None}
             out.append(ev)
         return out if any(out) else None
@@ -72,14 +78,18 @@ class UntranslatedDetector(Detector):
         spans = ev["spans"]
         # the original's own text, identified as its language: spans of the expected language in it
         # are the identifier's noise ("… 4th stage of the boot process …" read as part German)
-        copy = ev["identical"] and lang == source and ev["conf"] is not None and ev["conf"] >= s.min_confidence
+        # a copy of its original with the source language's grammar is the source language, whatever the
+        # identifier makes of a few words ("On the Standard toolbar, click" read as German)
+        sentence_copy = ev["identical"] and ev.get("source_function_words", 0) > 0
+        copy = sentence_copy or (ev["identical"] and lang == source and ev["conf"] is not None
+                                 and ev["conf"] >= s.min_confidence)
         if spans and not copy:
             if spans.get(expected, 0) > s.max_expected_span_words or spans.get(source, 0) < s.min_words:
                 return None
             lang = source
         elif not copy and (lang == expected or ev["conf"] is None or ev["conf"] < s.min_confidence):
             return None
-        if ev["words"] < s.min_words:
+        if ev["words"] < (s.min_words_identical if sentence_copy else s.min_words):
             return None  # quotes and names alone are not enough
         if source in _LATIN_SCRIPT and ev["source_script"] < s.min_source_script:
             return None  # mostly another script: code or terms inside a Japanese sentence
@@ -89,7 +99,8 @@ class UntranslatedDetector(Detector):
             return None  # an untranslated segment repeats its original; this one says something else
         whole = (Highlight(0, ev["end"]),)
         if ev["identical"]:
-            return Finding(f"identical to the original segment, in {lang} where {expected} was expected", whole)
+            return Finding(f"identical to the original segment, in {source if sentence_copy else lang} where "
+                           f"{expected} was expected", whole)
         if lang == source or (ev["paired"] and lang != expected):
             return Finding(f"{lang} (confidence {ev['conf']:.2f}) where {expected} was expected", whole)
         return None
