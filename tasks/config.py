@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 
 import luigi
@@ -77,6 +78,13 @@ def check_sections() -> None:
                     close = difflib.get_close_matches(key, sorted(known), n=1)
                     hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(known))})"
                     raise ConfigurationError(f"[{section}] {key}: unknown key{hint}")
+        elif section == "resources":  # Luigi's: what its scheduler shares out, in whole numbers
+            for key in parser.options(section):
+                value = parser.get(section, key)
+                if not parser.has_option("DEFAULT", key) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+                    raise ConfigurationError(f"[resources] {key} = {value!r}: Luigi's scheduler resources are whole "
+                                             f"numbers (the dictionaries and WordNet of `tqa resources fetch` are "
+                                             f"set in [lexicons]: dir, dictionaries, wordnet_dir)")
         elif section not in LUIGI_SECTIONS and not _is_task_section(section):
             close = difflib.get_close_matches(section, sorted(LUIGI_CLASSES), n=1)
             hint = f"; did you mean [{close[0]}]?" if close else \

