@@ -222,12 +222,17 @@ class DissimilarityDetector(Detector):
     flag = "garbled"
     severity = "major"
     summary = ("cross-language pairs without back-translation or dictionary: no shared names, numbers or cognates, "
-               "and lengths that differ")
+               "and lengths that differ, among the lowest of the language pair's pairs")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
-        max_similarity: float = setting(0.08, "the aligner's similarity below which a 1:1 group is garbled",
+        max_similarity: float = setting(0.08, "the aligner's similarity below which a 1:1 group is garbled …",
                                         lo=0.0, hi=1.0)
+        max_share: float = setting(0.02, "… when it is also among this share of the language pair's 1:1 groups that "
+                                         "score lowest (in a language of another script no cognates tell, and good "
+                                         "translations score as low as garbled ones)", lo=0.0, hi=1.0)
+        min_pairs: int = setting(50, "1:1 groups of a language pair needed to learn where its lowest share lies; "
+                                     "with fewer, max_similarity alone counts", lo=1, hi=1_000_000)
         min_words: int = setting(8, "words each side needs", lo=1, hi=1000)
 
     def score(self, group: AlignedGroup, ctx: ArticleContext) -> list[Evidence | None] | None:
@@ -237,11 +242,26 @@ class DissimilarityDetector(Detector):
         return first_row(group, {"similarity": group.similarity, "words": len(words(group.text)),
                                  "original_words": len(words(group.original_text or ""))})
 
+    def calibrate(self, evidence: list[Evidence]) -> dict:
+        """The language pair's similarities at every half percentile, over its pairs of eight words a side
+        or more (where they scatter least)."""
+        sims = sorted(e["similarity"] for e in evidence if e and min(e["words"], e["original_words"]) >= 8)
+        if not sims:
+            return {"n": 0}
+        return {"n": len(sims), "quantiles": [sims[round(i / _STEPS * (len(sims) - 1))] for i in range(_STEPS + 1)]}
+
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["similarity"] >= s.max_similarity or min(ev["words"], ev["original_words"]) < s.min_words:
             return None
+        if calibration.get("n", 0) >= s.min_pairs and \
+                ev["similarity"] >= calibration["quantiles"][round(s.max_share * _STEPS)]:
+            return None  # as low as many of the pair's good translations: the measure does not see this one's
         return Finding(f"similarity {ev['similarity']:.2f} to the aligned original: no shared names, numbers or "
                        f"cognates, and the lengths differ")
+
+
+#: The steps of the quantiles a dissimilarity calibration keeps (half percentiles).
+_STEPS = 200
 
 
 class CometDetector(Detector):
