@@ -253,11 +253,14 @@ class DissimilarityDetector(Detector):
     def decide(self, ev: Evidence, s: Settings, calibration: dict) -> Finding | None:
         if ev["similarity"] >= s.max_similarity or min(ev["words"], ev["original_words"]) < s.min_words:
             return None
-        if calibration.get("n", 0) >= s.min_pairs and \
-                ev["similarity"] >= calibration["quantiles"][round(s.max_share * _STEPS)]:
-            return None  # as low as many of the pair's good translations: the measure does not see this one's
+        tail = ""
+        if calibration.get("n", 0) >= s.min_pairs:
+            low = calibration["quantiles"][round(s.max_share * _STEPS)]
+            if ev["similarity"] >= low:
+                return None  # as low as many of the pair's good translations: the measure does not see this one's
+            tail = f", below the lowest {s.max_share:.0%} of the language pair's {calibration['n']} pairs ({low:.2f})"
         return Finding(f"similarity {ev['similarity']:.2f} to the aligned original: no shared names, numbers or "
-                       f"cognates, and the lengths differ")
+                       f"cognates, and the lengths differ{tail}")
 
 
 #: The steps of the quantiles a dissimilarity calibration keeps (half percentiles).
