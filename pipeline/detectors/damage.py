@@ -80,6 +80,9 @@ class TruncationDetector(Detector):
                                       "one, or on a function word) is truncated this many spreads below the "
                                       "corpus's median length ratio", lo=-50.0, hi=0.0)
         z: float = setting(-4.0, "… and at any ending this many spreads below", lo=-50.0, hi=0.0)
+        z_dangling: float = setting(0.0, "a paragraph that ends on a function word, as no sentence does (\"… "
+                                         "unterscheidet sich von den\"), is truncated this many spreads below the "
+                                         "median length ratio", lo=-50.0, hi=50.0)
         min_unsaid: float = setting(0.25, "… when at least this share of the original's words, by the dictionary, "
                                           "come after the last one the paragraph translates (a complete paragraph "
                                           "that is only terse leaves words out all along; without a dictionary's "
@@ -123,7 +126,8 @@ class TruncationDetector(Detector):
         # its length is one a whole translation can have
         dropped_stop = s.ends_said and ev.get("ends_together") and z > s.z
         open_end = ev["sentence"] and (ev["dangling"] is not None or (ev["open"] and not dropped_stop))
-        if not ((open_end and z <= s.z_open) or z <= s.z):
+        dangling = ev["sentence"] and ev["dangling"] is not None
+        if not ((dangling and z <= s.z_dangling) or (open_end and z <= s.z_open) or z <= s.z):
             return None
         if not open_end and (ev["unsaid"] is None or ev["unsaid"] < s.min_unsaid):
             return None  # short, but it translates its original up to the end (or nothing tells)
@@ -131,7 +135,7 @@ class TruncationDetector(Detector):
                 and ev["unsaid"] <= s.terse_unsaid:
             return None  # every sentence there, the last one ended, its original translated far enough: terse
         lo, hi = model.expected_range(1.0, ev["o"])
-        head = f"ends mid-sentence: “… {ev['tail']}”; " if open_end else \
+        head = f"ends mid-sentence{' on a function word' if dangling else ''}: “… {ev['tail']}”; " if open_end else \
             (f"the last {ev['unsaid']:.0%} of the original's words are not translated; " if ev["unsaid"] else "")
         where = "this corpus's aligned pairs of the language pair of this length" if model.ref \
             else "translations"
