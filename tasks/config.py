@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from pathlib import Path
 
 import luigi
@@ -81,7 +80,7 @@ def check_sections() -> None:
         elif section == "resources":  # Luigi's: what its scheduler shares out, in whole numbers
             for key in parser.options(section):
                 value = parser.get(section, key)
-                if not parser.has_option("DEFAULT", key) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+                if not parser.has_option("DEFAULT", key) and not _whole(value):
                     raise ConfigurationError(f"[resources] {key} = {value!r}: Luigi's scheduler resources are whole "
                                              f"numbers (the dictionaries and WordNet of `tqa resources fetch` are "
                                              f"set in [lexicons]: dir, dictionaries, wordnet_dir)")
@@ -90,6 +89,15 @@ def check_sections() -> None:
             hint = f"; did you mean [{close[0]}]?" if close else \
                 f" (tqa's sections: {', '.join(f'[{s}]' for s in LUIGI_CLASSES)})"
             raise ConfigurationError(f"[{section}]: unknown section{hint}")
+
+
+def _whole(value: str) -> bool:
+    """``value`` reads as Luigi's scheduler reads its [resources]: ``int(value)``."""
+    try:
+        int(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_task_section(section: str) -> bool:

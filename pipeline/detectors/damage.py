@@ -125,8 +125,8 @@ class TruncationDetector(Detector):
         # a missing full stop alone does not where its last words translate the original's last ones and
         # its length is one a whole translation can have
         dropped_stop = s.ends_said and ev.get("ends_together") and z > s.z
-        open_end = ev["sentence"] and (ev["dangling"] is not None or (ev["open"] and not dropped_stop))
         dangling = ev["sentence"] and ev["dangling"] is not None
+        open_end = dangling or (ev["sentence"] and ev["open"] and not dropped_stop)
         if not ((dangling and z <= s.z_dangling) or (open_end and z <= s.z_open) or z <= s.z):
             return None
         if not open_end and (ev["unsaid"] is None or ev["unsaid"] < s.min_unsaid):

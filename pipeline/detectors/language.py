@@ -80,7 +80,7 @@ class UntranslatedDetector(Detector):
         # are the identifier's noise ("… 4th stage of the boot process …" read as part German)
         # a copy of its original with the source language's grammar is the source language, whatever the
         # identifier makes of a few words ("On the Standard toolbar, click" read as German)
-        sentence_copy = ev["identical"] and ev.get("source_function_words", 0) > 0
+        sentence_copy = ev["identical"] and ev["source_function_words"] > 0
         copy = sentence_copy or (ev["identical"] and lang == source and ev["conf"] is not None
                                  and ev["conf"] >= s.min_confidence)
         if spans and not copy:
