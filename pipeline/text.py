@@ -156,6 +156,11 @@ def mask_quotes(text: str) -> str:
     return text
 
 
+def unquote(text: str) -> str:
+    """``text`` with its quotation marks (“…”, "…", «…») blanked out and the quoted words kept."""
+    return QUOTE_SPAN_RE.sub(lambda m: re.sub(r"[“”\"«»„]", " ", m.group(0)), text)
+
+
 def strip_quotes(text: str) -> str:
     """``text`` without quoted passages (“…”, "…", «…»)."""
     return QUOTE_SPAN_RE.sub(" ", text)

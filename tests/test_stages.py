@@ -421,6 +421,41 @@ def test_a_short_step_left_in_english_is_untranslated_and_a_name_is_not() -> Non
     assert flags("Klicken Sie auf die Schaltfläche Format.", "Click the Format button.", "de") == []
 
 
+def test_a_cross_reference_left_in_english_is_untranslated_and_a_quoted_title_is_not() -> None:
+    """Debian Reference's cross-references ("See Section 9.4.9, “Repeating a command looping over
+    files”.") left in English in a French or Japanese page: outside their quotes they have one or two
+    words, but a copy of its original keeps its quotes in English too, so they count. A translated
+    reference that quotes the English title is translated; "“Debugging with GDB” in /usr/share/…", a
+    title and where it is (a function word outside the quotes), is no prose left. LibreOffice's short step
+    "Enter text input mode.", identical in a Japanese page, is untranslated, though lingua is unsure of it
+    among Latin-script languages."""
+    from pipeline.config import LangIdConfig
+    from pipeline.detectors.language import UntranslatedDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+    from pipeline.judge import decide_row
+    from pipeline.langid import identify
+
+    languages = ("de", "en", "fr", "it", "ja", "sv")
+
+    def flags(text: str, original: str, lang: str) -> list[str]:
+        got = identify([text], languages, LangIdConfig())[0]
+        seg = Segment(0, "paragraph", text, got.lang, got.confidence)
+        group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "paragraph", original, "en"),), 0.5)
+        ctx = ArticleContext(f"{lang}-a1", f"{lang}/ch01/x.html", "variant", lang, "en", "en")
+        return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
+                          {}, f"{lang}-en")[0]
+
+    assert identify(["Enter text input mode."], languages, LangIdConfig())[0].confidence < 0.5  # lingua's doubt
+    for line, lang in [("See Section 9.4.9, “Repeating a command looping over files”.", "fr"),
+                       ("Section 3.1.2, “Stage 2: the boot loader”", "ja"), ("Enter text input mode.", "ja")]:
+        assert flags(line, line, lang) == ["untranslated"], line
+    assert flags("Voir Section 9.4.9, « Repeating a command looping over files ».",
+                 "See Section 9.4.9, “Repeating a command looping over files”.", "fr") == []
+    assert flags("“LibreOffice Writer”", "“LibreOffice Writer”", "de") == []
+    title = "“Debugging with GDB” in /usr/share/doc/gdb-doc/html/gdb/index.html"  # a title, and where it is
+    assert flags(title, title, "de") == [] and flags(title, title, "ja") == []
+
+
 def test_a_japanese_line_with_english_glosses_is_translated() -> None:
     """Debian Reference's Japanese edition glosses its terms in English ("必須 (essential)"); lingua reads
     such lines as English, and by letters alone they are mostly Latin. Their Japanese words say the

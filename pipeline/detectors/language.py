@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ..groups import AlignedGroup, ArticleContext, Segment
 from ..settings import Settings, setting
-from ..text import UNSPACED_CHAR, WORD_RE, content_words, fold, folded_words, mask_code, mask_quotes, prose
+from ..text import UNSPACED_CHAR, WORD_RE, content_words, fold, folded_words, mask_code, mask_quotes, prose, unquote
 from .base import Detector, Evidence, Finding, Highlight, shorten
 
 
@@ -31,7 +31,8 @@ class UntranslatedDetector(Detector):
     flag = "untranslated"
     severity = "critical"
     summary = ("the segment is in the source language (or identical to its original) where another language was "
-               "expected, with enough words outside quotes, names and code; titles included")
+               "expected, with enough words outside quotes (a copy's quotes count when a word of its own, no name "
+               "or function word, frames them), names and code; titles included")
 
     @dataclass(frozen=True)
     class Settings(Settings, section="flags"):
@@ -62,10 +63,15 @@ class UntranslatedDetector(Detector):
             if not _checked(seg, ctx) or (not ctx.translated and seg.lang == ctx.lang):
                 out.append(None)
                 continue
-            plain = mask_quotes(mask_code(seg.text))
+            # a copy of its original with words of its own outside the quotes ("See Section 9.4.9,
+            # “Repeating a command …”") left its quotes untranslated too: they count; a quoted title
+            # and where it is ("“Debugging with GDB” in /usr/share/…") is a reference, not prose
+            identical = len(group.variant) == 1 and group.copies_original
+            text = unquote(seg.text) if identical and _framed_in(seg.text, ctx.source_lang, ctx.lang) else seg.text
+            plain = mask_quotes(mask_code(text))
             ev = {"lang": seg.lang, "conf": seg.confidence, "expected": ctx.lang, "source": ctx.source_lang,
-                  "words": len(content_words(seg.text, ctx.glossary)), "spans": _span_words(seg, ctx.glossary),
-                  "identical": len(group.variant) == 1 and group.copies_original,
+                  "words": len(content_words(text, ctx.glossary)), "spans": _span_words(seg, ctx.glossary),
+                  "identical": identical,
                   "paired": ctx.paired, "end": len(seg.text), "source_script": _latin_share(plain),
                   "expected_function_words": _function_share(plain, ctx.lang, ctx.source_lang),
                   "source_function_words": _function_words(plain, ctx.source_lang, ctx.lang),
@@ -79,10 +85,11 @@ class UntranslatedDetector(Detector):
         # the original's own text, identified as its language: spans of the expected language in it
         # are the identifier's noise ("… 4th stage of the boot process …" read as part German)
         # a copy of its original with the source language's grammar is the source language, whatever the
-        # identifier makes of a few words ("On the Standard toolbar, click" read as German)
+        # identifier makes of a few words ("On the Standard toolbar, click" read as German); one read as
+        # the source language is, at any confidence (lingua weighs a few English words against its
+        # Latin-script neighbours: "Enter text input mode." in a Japanese page)
         sentence_copy = ev["identical"] and ev["source_function_words"] > 0
-        copy = sentence_copy or (ev["identical"] and lang == source and ev["conf"] is not None
-                                 and ev["conf"] >= s.min_confidence)
+        copy = sentence_copy or (ev["identical"] and lang == source)
         if spans and not copy:
             if spans.get(expected, 0) > s.max_expected_span_words or spans.get(source, 0) < s.min_words:
                 return None
@@ -259,6 +266,16 @@ def _copied_share(text: str, original: str) -> float:
         return 1.0
     theirs = set(folded_words(original))
     return round(sum(1 for w in mine if w in theirs) / len(mine), 3)
+
+
+def _framed_in(text: str, source: str, expected: str) -> bool:
+    """Whether the words outside the quotes of ``text`` hold one that is neither a name nor a
+    function word (of the ``source`` or the ``expected`` language): "See" in "See Section 9.4.9, “…”",
+    not "in" in "“Debugging with GDB” in /usr/share/…", a title and where it is."""
+    from ..lexicon import STOPWORDS
+
+    grammar = STOPWORDS.get(expected, frozenset()) | STOPWORDS.get(source, frozenset())
+    return any(fold(w) not in grammar for w in content_words(text))
 
 
 def _function_words(text: str, lang: str, expected: str) -> int:
