@@ -3,7 +3,8 @@
 Monotonic dynamic programming over 1:1, 1:2, 2:1 groups (and, across languages, 1:3 and 3:1 groups
 of three sentences that one block holds), omissions (original segment without a counterpart) and
 additions (variant segment without one), inside a band around the diagonal. A group never joins a
-site-frame line with a body line, and a frame line may stay unaligned at little or no cost.
+site-frame line with a body line, nor body segments of two blocks (a paragraph translates no
+heading and the paragraph after it), and a frame line may stay unaligned at little or no cost.
 The similarity works across languages without a model — length ratio, numbers, names, command
 options and other code-like tokens, cognate stems — and, for same-language pairs or when a
 back-translation exists, on the words themselves.
@@ -86,8 +87,10 @@ class Layout:
         return Layout(self.blocks[start:end], self.frame[start:end])
 
     def joins(self) -> list[bool]:
-        """For each segment, whether a group may join it with the one before: both frame or both body."""
-        return [True] + [a == b for a, b in pairwise(self.frame)]
+        """For each segment, whether a group may join it with the one before: both frame, or both body
+        of one block (a paragraph translates no heading and the paragraph after it)."""
+        return [True] + [fa == fb and (fa or ba is None or bb is None or ba == bb)
+                         for (fa, ba), (fb, bb) in pairwise(zip(self.frame, self.blocks, strict=True))]
 
     def gaps(self, body: float, frame: float) -> list[float]:
         """The cost of leaving each segment unaligned: less for frame (editions of a site differ in
@@ -189,7 +192,8 @@ def align_segments(variant: list[str], original: list[str], same_language: bool,
     cross-lingual one of ``pipeline.xling`` (translated words, anchors, length); ``table_out``, when
     given, receives its 1:1 matrix (``"1:1"``: variant × original similarities). ``layout``, when
     given (the variant's, the original's), says where the segments sit: a 2:1 or 1:2 group never
-    joins a frame line with a body line (a paragraph is no translation of its neighbour's chrome),
+    joins a frame line with a body line (a paragraph is no translation of its neighbour's chrome)
+    nor body segments of two blocks,
     a frame line left unaligned costs ``frame_gap_cost`` (editions of a site differ in their chrome),
     and across languages with a lexicon, three sentences of one block may form a group with one
     segment (3:1, 1:3: a list item kept whole in one language and cut into its sentences in the
