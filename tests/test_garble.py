@@ -593,22 +593,28 @@ def test_three_added_sentences_are_additions_not_a_translation_of_a_short_line(p
     assert n >= 100 and added >= 0.85 * n and absorbed <= 0.06 * n
 
 
+def _planted_lines(pages: list[ParallelPage], rng: random.Random, lines: list[str], count: int):
+    """For each page of four pairs or more: its translated paragraphs, its original's with ``count`` of
+    ``lines`` planted before a random paragraph ``k``, ``k``, and each translated paragraph's own
+    original (``{(i,): (j,)}``)."""
+    for p in pages:
+        if len(p.pairs) < 4:
+            continue
+        xs, es = [p.xx[i] for i, _ in p.pairs], [p.en[j] for _, j in p.pairs]
+        k = rng.randrange(1, len(es))
+        original = es[:k] + [rng.choice(lines) for _ in range(count)] + es[k:]
+        yield xs, original, k, {(i,): (i if i < k else i + count,) for i in range(len(xs))}
+
+
 def test_a_heading_the_translation_lacks_is_left_out_not_joined_to_the_next_paragraph(
         pages: list[ParallelPage], sv: Lexicon) -> None:
     """The original has a short heading (a line of another page, its own block) that the translation
     lacks: with the layout, the paragraph after it keeps its own original and the heading is left
     out (a paragraph translates no heading and the paragraph after it: groups stay inside a block);
     without the blocks, the aligner joins the heading to the next paragraph's group."""
-    rng = random.Random(7)
     short = [p.en[j] for p in pages for _, j in p.pairs if 1 <= len(p.en[j].split()) <= 4]
     n, kept = 0, {True: 0, False: 0}
-    for p in pages:
-        if len(p.pairs) < 4:
-            continue
-        xs, es = [p.xx[i] for i, _ in p.pairs], [p.en[j] for _, j in p.pairs]
-        k = rng.randrange(1, len(es))
-        original = es[:k] + [rng.choice(short)] + es[k:]
-        own = {(i,): (i if i < k else i + 1,) for i in range(len(xs))}
+    for xs, original, _, own in _planted_lines(pages, random.Random(7), short, 1):
         n += 1
         for blocks in (True, False):
             layout = tuple(align.Layout(range(len(side)) if blocks else [None] * len(side), [False] * len(side))
@@ -623,16 +629,9 @@ def test_the_originals_frame_lines_stay_out_of_the_paragraphs_groups(pages: list
     """The original has two short site-frame lines (other pages' lines, labelled frame) between two
     paragraphs that the translation lacks: with the layout, every translated paragraph keeps its own
     original (a frame line is never joined with a paragraph, and leaving it out costs nothing)."""
-    rng = random.Random(3)
     short = [p.en[j] for p in pages for _, j in p.pairs if 2 <= len(p.en[j].split()) <= 6]
     n, kept = 0, {True: 0, False: 0}
-    for p in pages:
-        if len(p.pairs) < 4:
-            continue
-        xs, es = [p.xx[i] for i, _ in p.pairs], [p.en[j] for _, j in p.pairs]
-        k = rng.randrange(1, len(es))
-        original = es[:k] + [rng.choice(short), rng.choice(short)] + es[k:]
-        own = {(i,): (i if i < k else i + 2,) for i in range(len(xs))}
+    for xs, original, k, own in _planted_lines(pages, random.Random(3), short, 2):
         layout = (align.Layout(range(len(xs)), [False] * len(xs)),
                   align.Layout(range(len(original)), [k <= j < k + 2 for j in range(len(original))]))
         n += 1

@@ -390,35 +390,45 @@ def test_the_originals_own_text_is_untranslated_whatever_spans_the_identifier_se
     assert flags == ["untranslated"] and reasons[0].startswith("identical to the original segment"), reasons
 
 
+_LANGUAGES = ("de", "en", "fr", "it", "ja", "sv")
+
+
+def _identified(text: str):
+    """lingua's reading of ``text`` among ``_LANGUAGES`` (a ``pipeline.langid`` result)."""
+    from pipeline.config import LangIdConfig
+    from pipeline.langid import identify
+
+    return identify([text], _LANGUAGES, LangIdConfig())[0]
+
+
+def _untranslated_flags(text: str, original: str, lang: str) -> list[str]:
+    """The flags the shipped ``untranslated`` rule gives ``text``, identified among ``_LANGUAGES``, in a
+    ``lang`` page where it stands 1:1 with the English ``original``."""
+    from pipeline.detectors.language import UntranslatedDetector
+    from pipeline.groups import AlignedGroup, ArticleContext, Segment
+    from pipeline.judge import decide_row
+
+    got = _identified(text)
+    seg = Segment(0, "paragraph", text, got.lang, got.confidence)
+    group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "paragraph", original, "en"),), 0.5)
+    ctx = ArticleContext(f"{lang}-a1", f"{lang}/x.html", "variant", lang, "en", "en")
+    return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
+                      {}, f"{lang}-en")[0]
+
+
 def test_a_short_step_left_in_english_is_untranslated_and_a_name_is_not() -> None:
     """LibreOffice's German and Swedish help pages whose body was left in English: short steps ("Click
     the Format button.") have too few words for lingua to be sure among the corpus's languages, and it
     reads "On the Standard toolbar, click" as German. A step identical to its original, in English
     grammar, is untranslated all the same; a name or a term copied as it is ("LibreOffice Writer",
     "Basic IDE") is not, nor the same words in a sentence of the page's language."""
-    from pipeline.config import LangIdConfig
-    from pipeline.detectors.language import UntranslatedDetector
-    from pipeline.groups import AlignedGroup, ArticleContext, Segment
-    from pipeline.judge import decide_row
-    from pipeline.langid import identify
-
-    languages = ("de", "en", "fr", "it", "ja", "sv")
-
-    def flags(text: str, original: str, lang: str) -> list[str]:
-        got = identify([text], languages, LangIdConfig())[0]
-        seg = Segment(0, "list_item", text, got.lang, got.confidence)
-        group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "list_item", original, "en"),), 0.5)
-        ctx = ArticleContext(f"{lang}-a1", f"{lang}/text/swriter/guide/x.html", "variant", lang, "en", "en")
-        return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
-                          {}, f"{lang}-en")[0]
-
-    assert identify(["On the Standard toolbar, click"], languages, LangIdConfig())[0].lang != "en"  # lingua's view
+    assert _identified("On the Standard toolbar, click").lang != "en"  # lingua's view
     for step, lang in [("Click the Format button.", "de"), ("On the Standard toolbar, click", "de"),
                        ("Click in a footnote or endnote.", "sv"), ("The Text Import dialog opens.", "sv")]:
-        assert flags(step, step, lang) == ["untranslated"], step
+        assert _untranslated_flags(step, step, lang) == ["untranslated"], step
     for name, lang in [("LibreOffice Writer", "de"), ("Basic IDE", "sv"), ("Microsoft Excel 2007-365", "sv")]:
-        assert flags(name, name, lang) == [], name
-    assert flags("Klicken Sie auf die Schaltfläche Format.", "Click the Format button.", "de") == []
+        assert _untranslated_flags(name, name, lang) == [], name
+    assert _untranslated_flags("Klicken Sie auf die Schaltfläche Format.", "Click the Format button.", "de") == []
 
 
 def test_a_cross_reference_left_in_english_is_untranslated_and_a_quoted_title_is_not() -> None:
@@ -429,31 +439,15 @@ def test_a_cross_reference_left_in_english_is_untranslated_and_a_quoted_title_is
     title and where it is (a function word outside the quotes), is no prose left. LibreOffice's short step
     "Enter text input mode.", identical in a Japanese page, is untranslated, though lingua is unsure of it
     among Latin-script languages."""
-    from pipeline.config import LangIdConfig
-    from pipeline.detectors.language import UntranslatedDetector
-    from pipeline.groups import AlignedGroup, ArticleContext, Segment
-    from pipeline.judge import decide_row
-    from pipeline.langid import identify
-
-    languages = ("de", "en", "fr", "it", "ja", "sv")
-
-    def flags(text: str, original: str, lang: str) -> list[str]:
-        got = identify([text], languages, LangIdConfig())[0]
-        seg = Segment(0, "paragraph", text, got.lang, got.confidence)
-        group = AlignedGroup(0, "1:1", (seg,), (Segment(0, "paragraph", original, "en"),), 0.5)
-        ctx = ArticleContext(f"{lang}-a1", f"{lang}/ch01/x.html", "variant", lang, "en", "en")
-        return decide_row({"untranslated": UntranslatedDetector().score(group, ctx)[0]}, FlagsConfig.defaults(),
-                          {}, f"{lang}-en")[0]
-
-    assert identify(["Enter text input mode."], languages, LangIdConfig())[0].confidence < 0.5  # lingua's doubt
+    assert _identified("Enter text input mode.").confidence < 0.5  # lingua's doubt
     for line, lang in [("See Section 9.4.9, “Repeating a command looping over files”.", "fr"),
                        ("Section 3.1.2, “Stage 2: the boot loader”", "ja"), ("Enter text input mode.", "ja")]:
-        assert flags(line, line, lang) == ["untranslated"], line
-    assert flags("Voir Section 9.4.9, « Repeating a command looping over files ».",
-                 "See Section 9.4.9, “Repeating a command looping over files”.", "fr") == []
-    assert flags("“LibreOffice Writer”", "“LibreOffice Writer”", "de") == []
+        assert _untranslated_flags(line, line, lang) == ["untranslated"], line
+    assert _untranslated_flags("Voir Section 9.4.9, « Repeating a command looping over files ».",
+                               "See Section 9.4.9, “Repeating a command looping over files”.", "fr") == []
+    assert _untranslated_flags("“LibreOffice Writer”", "“LibreOffice Writer”", "de") == []
     title = "“Debugging with GDB” in /usr/share/doc/gdb-doc/html/gdb/index.html"  # a title, and where it is
-    assert flags(title, title, "de") == [] and flags(title, title, "ja") == []
+    assert _untranslated_flags(title, title, "de") == [] and _untranslated_flags(title, title, "ja") == []
 
 
 def test_a_japanese_line_with_english_glosses_is_translated() -> None:
