@@ -143,7 +143,8 @@ def evidence(pages: list[ParallelPage], items: list[Item], lex: Lexicon, backgro
                                              better=max(alts, key=lambda a: a[1]) if alts else None,
                                              words=min(len(words(it.text)), len(words(en))), on_topic=on_topic[n]),
             })
-    calibrations = {kind: det.calibrate([e[kind] for e in out if e[kind] is not None]) for kind, det in DETECTORS.items()}
+    calibrations = {kind: det.calibrate([e[kind] for e in out if e[kind] is not None], det.Settings())
+                    for kind, det in DETECTORS.items()}
     calibration = calibrations["truncate"]
     for e in out:
         e["calibration"] = calibrations

@@ -42,8 +42,10 @@ def calibrating() -> list[Detector]:
     return [d for d in DETECTORS if type(d).calibrate is not Detector.calibrate]
 
 
-def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Each calibrating detector's view of the corpus, per (detector, language pair).
+def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str], flags_cfg: FlagsConfig
+              ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each calibrating detector's view of the corpus, per (detector, language pair), under its
+    settings in ``flags_cfg``.
 
     ``segments``: the scored rows of the whole corpus (article_id, evidence), in parts; ``pairs``
     maps an article id to its language pair ("sv-en"). Evidence of detectors that do not calibrate
@@ -64,7 +66,7 @@ def calibrate(segments: Iterable[pl.DataFrame], pairs: Mapping[str, str]) -> dic
             if d.name in ev:
                 collected[(d.name, pairs.get(article_id, "?"))].append(ev[d.name])
     by_name = {d.name: d for d in detectors}
-    return {key: by_name[key[0]].calibrate(values) for key, values in collected.items()}
+    return {key: by_name[key[0]].calibrate(values, flags_cfg[key[0]]) for key, values in collected.items()}
 
 
 def parsed_evidence(segments: pl.DataFrame) -> list[tuple[str, dict | None]]:

@@ -440,7 +440,7 @@ class JudgeCorpus(_WithShardPlan):
                    if not str(status["stages"].get(s, "ran")).startswith("ran")]
         pairs = language_pairs(pl.concat([pl.read_parquet(a["articles"].path) for a in scored]))
         calibration = calibrate((pl.read_parquet(a["segments"].path, columns=["article_id", "evidence"])
-                                 for a in scored), pairs) if calibrating() else {}
+                                 for a in scored), pairs, snap.configs["flags"]) if calibrating() else {}
         outs = [self.output()["shards"][s] for s, _, _ in self.shards]
         run_parts(judge_part, [JudgePart(a["segments"].path, a["articles"].path, comet["scores"].path,
                                          o["segments"].path, o["articles"].path, snap.configs["flags"],

@@ -236,8 +236,9 @@ def test_judging_from_one_parse_of_the_evidence_decides_as_parsing_each_time(man
             if d.name in ev:
                 collected[(d.name, pairs.get(article_id, "?"))].append(ev[d.name])
     assert collected
-    calibration = calibrate([scored[:100], scored[100:]], pairs)
-    assert calibration == {k: next(d for d in detectors if d.name == k[0]).calibrate(v) for k, v in collected.items()}
+    calibration = calibrate([scored[:100], scored[100:]], pairs, flags)
+    assert calibration == {k: next(d for d in detectors if d.name == k[0]).calibrate(v, flags[k[0]])
+                           for k, v in collected.items()}
     parsed = parsed_evidence(scored)
     summaries = article_summaries(scored, flags, parsed)
     assert summaries == article_summaries(scored, flags)

@@ -164,7 +164,7 @@ def prose(pages: list[ParallelPage]) -> list[tuple[str, str]]:
 def test_truncation(prose: list[tuple[str, str]], sv: Lexicon) -> None:
     det = TruncationDetector()
     settings = det.Settings()
-    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose])
+    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose], det.Settings())
     assert calibration["n"] >= settings.min_pairs
     good = [det.decide(truncation_facts(x, e, "sv", sv), settings, calibration) for x, e in prose]
     assert sum(map(bool, good)) / len(good) <= 0.02
@@ -185,7 +185,7 @@ def test_a_paragraph_cut_after_a_function_word_is_truncated_at_any_shortness(pro
     longer than the corpus's median length ratio, it is truncated."""
     det = TruncationDetector()
     settings = det.Settings()
-    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose])
+    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose], det.Settings())
     late = []
     for x, e in prose:
         ends = [m.end() for m in re.finditer(r" (?:och|att|i|på|för|som|med|till|av) ", x) if m.end() > 0.75 * len(x)]
@@ -205,7 +205,7 @@ def test_a_dropped_full_stop_is_no_cut(prose: list[tuple[str, str]], sv: Lexicon
     flagged (``test_truncation``)."""
     det = TruncationDetector()
     settings = det.Settings()
-    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose])
+    calibration = det.calibrate([truncation_facts(x, e, "sv", sv) for x, e in prose], det.Settings())
     rng = random.Random(7)
     facts = [f for x, e in prose if (f := truncation_facts(x.rstrip(" ."), e, "sv", sv))["open"]]
     assert len(facts) >= 0.9 * len(prose)
@@ -246,7 +246,8 @@ def test_a_terse_translation_is_not_a_cut_one(pages: list[ParallelPage], sv: Lex
     flagged."""
     det = TruncationDetector()
     settings = det.Settings()
-    calibration = det.calibrate([truncation_facts(p.xx[xi], p.en[ei], "sv", sv) for p in pages for xi, ei in p.pairs])
+    calibration = det.calibrate([truncation_facts(p.xx[xi], p.en[ei], "sv", sv) for p in pages for xi, ei in p.pairs],
+                                det.Settings())
     terse = truncation_facts("Det enda du behöver göra är att skapa det understa myntet:", "The following example "
                              "creates a stack of coins by making multiple copies of a single ellipse.", "sv", sv)
     assert terse["closed"] and terse["sentences"] == [1, 1] and terse["unsaid"] >= settings.min_unsaid
@@ -342,7 +343,7 @@ def test_word_order(pages: list[ParallelPage], prose: list[tuple[str, str]], sv:
     assert sum(map(flagged, shuffled)) / 300 >= 0.5
     # the median gain of the language's own paragraphs, learned from them, flags more of the shuffled
     # ones and still few real ones
-    calibration = det.calibrate([order_facts(e, unspaced=False) for e in real])
+    calibration = det.calibrate([order_facts(e, unspaced=False) for e in real], det.Settings())
     assert calibration["n"] >= settings.min_paragraphs and calibration["gain"] > 1.0
 
     def learned(e):
@@ -884,7 +885,7 @@ def test_without_a_dictionary_a_pair_is_dissimilar_only_among_its_language_pairs
     assert len(good) >= 300
     for scale in (1.0, 0.2):
         rows = [evidence(t, e, scale) for t, e in good]
-        calibration = det.calibrate(rows)
+        calibration = det.calibrate(rows, settings)
         flagged = sum(det.decide(ev, settings, calibration) is not None for ev in rows)
         fixed = sum(ev["similarity"] < settings.max_similarity for ev in rows)
         assert flagged <= settings.max_share * len(rows) + 2, (scale, flagged)
@@ -894,3 +895,6 @@ def test_without_a_dictionary_a_pair_is_dissimilar_only_among_its_language_pairs
             assert sum(det.decide(ev, settings, calibration) is not None for ev in bad) >= 0.25 * len(bad)  # 22/75
         else:  # a measure that sees less: the fixed bar alone would take many good pairs for garbled
             assert fixed >= 5 * flagged
+    # the quantiles are of the pairs it judges: those of a user's min_words a side
+    wide = dataclasses.replace(settings, min_words=12)
+    assert det.calibrate(rows, wide)["n"] == sum(min(r["words"], r["original_words"]) >= 12 for r in rows) < len(rows)

@@ -77,8 +77,9 @@ class Detector:
         from the article's summary; None (the default): the article's flagged body segments."""
         return None
 
-    def calibrate(self, evidence: list[Evidence]) -> dict[str, Any]:
-        """What the corpus's evidence for one language pair says (default: nothing)."""
+    def calibrate(self, evidence: list[Evidence], settings: Any) -> dict[str, Any]:
+        """What the corpus's evidence for one language pair says, read under the detector's
+        ``settings`` (default: nothing)."""
         return {}
 
     def decide(self, evidence: Evidence, settings: Any, calibration: dict[str, Any]) -> Finding | None:

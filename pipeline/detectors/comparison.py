@@ -242,10 +242,11 @@ class DissimilarityDetector(Detector):
         return first_row(group, {"similarity": group.similarity, "words": len(words(group.text)),
                                  "original_words": len(words(group.original_text or ""))})
 
-    def calibrate(self, evidence: list[Evidence]) -> dict:
-        """The language pair's similarities at every half percentile, over its pairs of eight words a side
-        or more (where they scatter least)."""
-        sims = sorted(e["similarity"] for e in evidence if e and min(e["words"], e["original_words"]) >= 8)
+    def calibrate(self, evidence: list[Evidence], settings: Settings) -> dict:
+        """The language pair's similarities at every half percentile, over the pairs it judges (of
+        ``min_words`` a side or more)."""
+        sims = sorted(e["similarity"] for e in evidence
+                      if e and min(e["words"], e["original_words"]) >= settings.min_words)
         if not sims:
             return {"n": 0}
         return {"n": len(sims), "quantiles": [sims[round(i / _STEPS * (len(sims) - 1))] for i in range(_STEPS + 1)]}

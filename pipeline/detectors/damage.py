@@ -103,7 +103,7 @@ class TruncationDetector(Detector):
         ev = truncation_facts(group.text, group.original_text or "", ctx.lang, ctx.lexicon)
         return [{**ev, "end": len(group.variant[0].text), "last": len(group.variant) == 1}] + [None] * (group.n_rows - 1)
 
-    def calibrate(self, evidence: list[Evidence]) -> dict:
+    def calibrate(self, evidence: list[Evidence], settings: Settings) -> dict:
         from ..garble import calibrate_length
 
         model = calibrate_length([(e["v"], e["o"]) for e in evidence if e["o"] >= 40])
@@ -350,7 +350,7 @@ class WordOrderDetector(Detector):
             out.append(rows if any(rows) else None)
         return out
 
-    def calibrate(self, evidence: list[Evidence]) -> dict:
+    def calibrate(self, evidence: list[Evidence], settings: Settings) -> dict:
         gains = [e["gain"] for e in evidence
                  if e and "gain" in e and e["tokens"] >= _LEARNED_TOKENS and e["lexical"] >= 0.5]
         return {"gain": round(statistics.median(gains), 4), "n": len(gains)} if gains else {"n": 0}
