@@ -156,9 +156,12 @@ def mask_quotes(text: str) -> str:
     return text
 
 
+_QUOTE_MARK_RE = re.compile(f"[{OPENING_QUOTES}{CLOSING_QUOTES}]")
+
+
 def unquote(text: str) -> str:
     """``text`` with its quotation marks (“…”, "…", «…») blanked out and the quoted words kept."""
-    return QUOTE_SPAN_RE.sub(lambda m: re.sub(r"[“”\"«»„]", " ", m.group(0)), text)
+    return QUOTE_SPAN_RE.sub(lambda m: _QUOTE_MARK_RE.sub(" ", m.group(0)), text)
 
 
 def strip_quotes(text: str) -> str:

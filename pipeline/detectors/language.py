@@ -272,10 +272,16 @@ def _framed_in(text: str, source: str, expected: str) -> bool:
     """Whether the words outside the quotes of ``text`` hold one that is neither a name nor a
     function word (of the ``source`` or the ``expected`` language): "See" in "See Section 9.4.9, “…”",
     not "in" in "“Debugging with GDB” in /usr/share/…", a title and where it is."""
+    grammar = _function_words_of(source, expected)
+    return any(fold(w) not in grammar for w in content_words(text))
+
+
+@lru_cache(maxsize=64)
+def _function_words_of(source: str, expected: str) -> frozenset[str]:
+    """Function words of either language."""
     from ..lexicon import STOPWORDS
 
-    grammar = STOPWORDS.get(expected, frozenset()) | STOPWORDS.get(source, frozenset())
-    return any(fold(w) not in grammar for w in content_words(text))
+    return STOPWORDS.get(expected, frozenset()) | STOPWORDS.get(source, frozenset())
 
 
 def _function_words(text: str, lang: str, expected: str) -> int:
